@@ -5,10 +5,10 @@ Concentrations are dimensionless mass fractions: ``ppm`` (= mg/kg = ug/g = g/t),
 ``ppb``, ``ppt`` (parts per *trillion*, not pint's "picopint"), ``wt_percent``
 (also written ``wt %``, ``wt.%``, ``wt%``) and ``percent``. Mass flows: ``t/h``, ``kg/h``.
 
->>> from resourcekit.units import ureg
+>>> from resourcekit.units import ureg, parse_unit
 >>> ureg.Quantity(1, "g/t").to("ppm").magnitude
 1.0
->>> ureg.Quantity(2.5, "wt %").to("ppm").magnitude
+>>> ureg.Quantity(2.5, parse_unit("wt %")).to("ppm").magnitude
 25000.0
 >>> ureg.Quantity(1, "ppt").to("ppb").magnitude
 0.001
@@ -17,26 +17,52 @@ Concentrations are dimensionless mass fractions: ``ppm`` (= mg/kg = ug/g = g/t),
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pint
+
+if TYPE_CHECKING:  # pint loads on first use: building a registry costs ~0.3 s
+    import pint
 
 __all__ = [
     "ureg",
     "Quantity",
+    "registry",
+    "is_quantity",
     "parse_unit",
     "split_unit",
     "to_fraction",
     "fraction_factor",
 ]
 
-ureg = pint.UnitRegistry(on_redefinition="raise", cache_folder=None)
-ureg.define("ppb = 1e-9 = parts_per_billion")
-ureg.define("ppt = 1e-12 = parts_per_trillion")
-ureg.define("wt_percent = 0.01 = wtpercent")
-pint.set_application_registry(ureg)
-Quantity = ureg.Quantity
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The shared registry, built on first use (also reachable as ``units.ureg``)."""
+    import pint
+
+    reg = pint.UnitRegistry(on_redefinition="raise", cache_folder=None)
+    reg.define("ppb = 1e-9 = parts_per_billion")
+    reg.define("ppt = 1e-12 = parts_per_trillion")
+    reg.define("wt_percent = 0.01 = wtpercent")
+    pint.set_application_registry(reg)
+    return reg
+
+
+def __getattr__(name: str) -> Any:
+    # `ureg` and `Quantity` are built lazily so that importing the toolkit stays fast.
+    if name == "ureg":
+        return registry()
+    if name == "Quantity":
+        return registry().Quantity
+    raise AttributeError(f"module 'resourcekit.units' has no attribute {name!r}")
+
+
+def is_quantity(value: Any) -> bool:
+    """True for a pint Quantity (checked without importing pint when none was made)."""
+    return type(value).__module__.startswith("pint") and hasattr(value, "units")
 
 # Spellings found in lab spreadsheets, mapped to a pint expression.
 _ALIASES = {
@@ -89,6 +115,9 @@ def parse_unit(text: str | pint.Unit | None) -> pint.Unit:
     >>> str(parse_unit("µg/g"))
     'microgram / gram'
     """
+    import pint
+
+    ureg = registry()
     if isinstance(text, pint.Unit):
         return ureg.Unit(str(text))
     if text is None or not str(text).strip():
@@ -134,7 +163,7 @@ def fraction_factor(unit: str | pint.Unit) -> float:
     0.01
     """
     parsed = parse_unit(unit)
-    q = ureg.Quantity(1.0, parsed)
+    q = registry().Quantity(1.0, parsed)
     if not q.dimensionless:
         raise ValueError(
             f"unit {str(parsed)!r} is not a concentration; expected a mass fraction unit "
@@ -165,6 +194,7 @@ def to_fraction(value: Any, name: str = "grade") -> Any:
 
     >>> to_fraction(0.05)
     0.05
+    >>> from resourcekit.units import Quantity
     >>> to_fraction(Quantity(5, "%"))
     0.05
     >>> to_fraction(5)
@@ -172,7 +202,7 @@ def to_fraction(value: Any, name: str = "grade") -> Any:
     ...
     ValueError: grade = 5 is outside [0, 1]: pass a mass fraction, or a quantity with its unit, e.g. resourcekit.units.Quantity(5, '%') or Quantity(5, 'g/t')
     """
-    if isinstance(value, pint.Quantity):
+    if is_quantity(value):
         if not value.dimensionless:
             raise ValueError(
                 f"{name} has unit {value.units!s}, which is not a concentration; use %, ppm, "

@@ -1,0 +1,74 @@
+"""Shared fixtures: a small master exercise used to test the grader itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
+REPO = Path(__file__).resolve().parents[1]
+
+CHECKS = """\
+title: Demo exercise (grader tests)
+pass_mark: 0.5
+questions:
+  q1:
+    answer: recovery
+    points: 2
+    kind: number
+    rtol: 1.0e-3
+    hint: Recovery is C c / (F f).
+  q2:
+    answer: grades
+    points: 3
+    kind: numbers
+    rtol: 1.0e-6
+  q3:
+    answer: label
+    points: 1
+    kind: text
+  q4:
+    answer: pick
+    points: 1
+    kind: choice
+    expected: b
+"""
+
+
+def tagged(cell, *tags):
+    cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def demo_master() -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.cells = [
+        new_markdown_cell("# Demo\nA feed of 100 t at 5 % gives 10 t of concentrate at 40 %."),
+        new_code_cell("F, f, C, c = 100.0, 0.05, 10.0, 0.40"),
+        new_markdown_cell("**q1** (2 points): recovery to the concentrate."),
+        tagged(new_code_cell("# BEGIN SOLUTION\nrecovery = C * c / (F * f)\n# END SOLUTION"),
+               "solution"),
+        tagged(new_code_cell("assert isinstance(recovery, float), 'recovery is a float'"),
+               "public-check"),
+        tagged(new_code_cell(
+            "# BEGIN SOLUTION\ngrades = {'Fe': 0.5, 'Cu': 0.02, 'Al': 0.1}\n# END SOLUTION"),
+            "solution"),
+        tagged(new_code_cell("# BEGIN SOLUTION\nlabel = 'Newton'\n# END SOLUTION"), "solution"),
+        tagged(new_markdown_cell("The answer to q4 is b because ..."), "solution-only"),
+        tagged(new_code_cell("# BEGIN SOLUTION\npick = 'b'\n# END SOLUTION"), "solution"),
+        tagged(new_raw_cell(CHECKS), "checks"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+@pytest.fixture
+def demo_exercise(tmp_path: Path) -> Path:
+    """An exercises folder holding one master, ``demo.ipynb``."""
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    nbformat.write(demo_master(), folder / "demo.ipynb")
+    return folder / "demo.ipynb"

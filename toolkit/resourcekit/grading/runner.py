@@ -1,0 +1,255 @@
+"""Run a notebook in a fresh kernel of its own and pull named answers out as plain data.
+
+Built on nbclient / jupyter_client. Each code cell has a timeout; a cell that times out is
+interrupted, and a kernel that ignores the interrupt (or dies) is restarted, so one endless
+loop costs only the answers that depend on it. After every cell the runner asks the kernel for
+the answer variables, serialised to JSON *inside* the kernel and parsed and validated *here*:
+only plain values (numbers, strings, lists, dicts) ever cross back, and they are compared in
+the grader's process, never in the learner's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+__all__ = ["RunResult", "run_notebook", "MAX_OUTPUT_CHARS"]
+
+MAX_OUTPUT_CHARS = 200_000  # per cell: the rest of a flood of prints is dropped
+MAX_ANSWER_CHARS = 2_000_000
+_MARK = "__RESOURCEKIT_ANSWERS__"
+
+# Runs in the learner's kernel. It only serialises; it never sees an expected value.
+_EXTRACT = r'''
+def __rk_answers(names, limit=100000):
+    import json as _json, math as _math
+    def plain(v, depth=0):
+        if depth > 4:
+            raise TypeError("nested too deep")
+        t = type(v)
+        if v is None or t is bool or t is str:
+            return v if t is not str else v[:10000]
+        if t is int or t is float:
+            return v
+        mod = t.__module__ or ""
+        if mod.startswith("numpy") and hasattr(v, "item") and getattr(v, "ndim", 1) == 0:
+            return plain(v.item(), depth + 1)
+        if mod.startswith("pandas") and t.__name__ == "Series":
+            if all(type(k) is str for k in v.index):
+                return {k: plain(x, depth + 1) for k, x in v.items()}
+            return [plain(x, depth + 1) for x in v.tolist()[:limit]]
+        if mod.startswith("pandas") and t.__name__ == "DataFrame":
+            return {str(c): plain(v[c], depth + 1) for c in v.columns}
+        if mod.startswith("numpy") and t.__name__ == "ndarray":
+            return [plain(x, depth + 1) for x in v.tolist()[:limit]]
+        if t in (list, tuple):
+            return [plain(x, depth + 1) for x in list(v)[:limit]]
+        if t is dict:
+            return {str(k): plain(x, depth + 1) for k, x in list(v.items())[:limit]}
+        raise TypeError(t.__name__)
+    out = {}
+    g = globals()
+    for n in names:
+        if n in g:
+            try:
+                out[n] = {"ok": True, "value": plain(g[n])}
+            except Exception as e:
+                out[n] = {"ok": False, "type": type(g[n]).__name__}
+    return _json.dumps(out)
+print("__MARK__" + __rk_answers(__NAMES__))
+del __rk_answers
+'''
+
+
+@dataclass
+class RunResult:
+    """What a run gave: answers as plain data, and what went wrong, cell by cell."""
+
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    timed_out_cells: list[int] = field(default_factory=list)
+    restarts: int = 0
+    cells_run: int = 0
+
+
+def _plain_json(text: str) -> dict[str, dict[str, Any]]:
+    """Parse the kernel's answer JSON and keep only well-formed entries of plain types."""
+    if len(text) > MAX_ANSWER_CHARS:
+        return {}
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    if type(data) is not dict:
+        return {}
+    clean: dict[str, dict[str, Any]] = {}
+    for key, entry in data.items():
+        if type(key) is str and type(entry) is dict and type(entry.get("ok")) is bool:
+            clean[key] = {"ok": entry["ok"], "value": entry.get("value"),
+                          "type": str(entry.get("type", ""))}
+    return clean
+
+
+def _kernel_env(workdir: Path) -> dict[str, str]:
+    keep = ("PATH", "LANG", "LC_ALL", "TZ", "NUMBA_CACHE_DIR", "RESOURCEKIT_CACHE",
+            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.setdefault("RESOURCEKIT_CACHE", str(Path.home() / ".cache" / "resourcekit"))
+    env.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "resourcekit" / "numba"))
+    env["HOME"] = str(workdir)
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def run_notebook(
+    notebook: str | Path | nbformat.NotebookNode,
+    answer_names: list[str],
+    *,
+    cell_timeout: float = 30.0,
+    kernel_name: str = "python3",
+) -> RunResult:
+    """Execute ``notebook`` cell by cell in a fresh kernel; return the answers it defines.
+
+    The notebook is read (never written); the kernel starts in an empty temporary folder with a
+    clean environment. Errors in cells are recorded and execution goes on.
+
+    Parameters
+    ----------
+    notebook : path or NotebookNode
+        The submission.
+    answer_names : list of str
+        Variables to collect (the questions' ``answer`` names).
+    cell_timeout : float
+        Seconds a cell may run before it is interrupted [s].
+    kernel_name : str
+        Jupyter kernel to start.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    if isinstance(notebook, nbformat.NotebookNode):
+        nb = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    else:
+        nb = nbformat.read(str(notebook), as_version=4)
+    result = RunResult()
+    cells = list(nb.cells)
+    nb.cells.append(nbformat.v4.new_code_cell(""))  # scratch slot for the grader's own cells
+    scratch = len(nb.cells) - 1
+    extract_src = _EXTRACT.replace("__MARK__", _MARK).replace("__NAMES__", repr(list(answer_names)))
+
+    class _Client(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):  # type: ignore[override]
+            size = sum(len(json.dumps(o)) for o in outs[-3:]) if outs else 0
+            if cell_index != scratch and size > MAX_OUTPUT_CHARS and msg["msg_type"] != "stream":
+                return None
+            if cell_index != scratch and msg["msg_type"] == "stream":
+                total = sum(len(o.get("text", "")) for o in outs if o.get("output_type") == "stream")
+                if total > MAX_OUTPUT_CHARS:
+                    return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    sandbox = Path(tempfile.mkdtemp(prefix="rk-grade-"))
+    workdir = sandbox / "work"  # the kernel's cwd and HOME: empty, and so is its parent
+    workdir.mkdir()
+    runtime = Path(tempfile.mkdtemp(prefix="rk-kernel-"))
+    # IPC sockets in a private folder: no TCP port for other local users to reach.
+    km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(runtime / "kernel"),
+                       connection_file=str(runtime / "kernel.json"))
+    client = _Client(
+        nb,
+        km=km,
+        timeout=int(max(1, cell_timeout)),
+        kernel_name=kernel_name,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={"ename": "CellTimeout", "evalue": "cell timed out", "traceback": []},
+        record_timing=False,
+        iopub_timeout=2,
+        raise_on_iopub_timeout=False,
+        resources={"metadata": {"path": str(workdir)}},
+        shutdown_kernel="immediate",
+    )
+
+    def probe(timeout: float) -> bool:
+        """True when the kernel answers a trivial request within ``timeout`` seconds."""
+        cell = nbformat.v4.new_code_cell("pass")
+        old = client.timeout
+        client.timeout = int(max(1, timeout))
+        start = time.monotonic()
+        try:
+            client.execute_cell(cell, scratch, store_history=False)
+        except Exception:
+            return False
+        finally:
+            client.timeout = old
+        return time.monotonic() - start < timeout and not cell.outputs
+
+    def collect() -> None:
+        cell = nbformat.v4.new_code_cell(extract_src)
+        old = client.timeout
+        client.timeout = 10
+        try:
+            client.execute_cell(cell, scratch, store_history=False)
+        finally:
+            client.timeout = old
+        for out in cell.outputs:
+            if out.get("output_type") == "stream" and _MARK in out.get("text", ""):
+                text = out["text"].split(_MARK, 1)[1].strip().splitlines()[0]
+                result.answers.update(_plain_json(text))
+
+    def restart() -> None:
+        result.restarts += 1
+        from jupyter_core.utils import run_sync
+
+        client.kc.stop_channels()
+        run_sync(client.km.restart_kernel)(now=True)
+        client.kc = client.km.client()
+        client.kc.start_channels()
+        run_sync(client.kc.wait_for_ready)(timeout=60)
+
+    try:
+        with client.setup_kernel(env=_kernel_env(workdir), cwd=str(workdir),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            for index, cell in enumerate(cells):
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                try:
+                    start = time.monotonic()
+                    client.execute_cell(cell, index)
+                    result.cells_run += 1
+                    if time.monotonic() - start >= cell_timeout:
+                        result.timed_out_cells.append(index)
+                        result.errors.append(f"cell {index}: timed out after {cell_timeout:g} s")
+                        if not probe(5):
+                            restart()
+                            continue
+                    for out in cell.outputs:
+                        if out.get("output_type") == "error" and out.get("ename") != "CellTimeout":
+                            result.errors.append(f"cell {index}: {out.get('ename')}")
+                    collect()
+                except DeadKernelError:
+                    result.errors.append(f"cell {index}: the kernel died")
+                    restart()
+                except Exception as err:  # a broken cell must never stop the run
+                    result.errors.append(f"cell {index}: {type(err).__name__}")
+                    try:
+                        if not probe(5):
+                            restart()
+                    except Exception:
+                        restart()
+    finally:
+        shutil.rmtree(sandbox, ignore_errors=True)
+        shutil.rmtree(runtime, ignore_errors=True)
+    return result
