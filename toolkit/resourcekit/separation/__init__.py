@@ -1,0 +1,86 @@
+"""Separation efficiency: performance measures, partition curves, sorting, circuits, economics.
+
+Grades are mass fractions (0-1) or pint quantities (``resourcekit.units.Quantity(5, "%")``);
+a plain number outside [0, 1] raises. Results follow the input's kind (float, ndarray, Series).
+
+>>> from resourcekit import separation as sep
+>>> r = sep.from_masses(100, 0.05, 2, 0.50)   # Oki's example
+>>> round(r.enrichment_ratio, 1), round(r.recovery, 2), round(r.separation_efficiency, 3)
+(10.0, 0.2, 0.189)
+"""
+
+from __future__ import annotations
+
+from .circuits import CircuitResult, circuit_steady_state, rougher_cleaner_scavenger
+from .curves import fuerstenau_curve, grade_recovery_curve, ideal_separation_curve
+from .economics import (
+    BUYER_THRESHOLDS,
+    StagingResult,
+    optimum_stages,
+    product_value,
+    stage_cascade,
+)
+from .efficiency import (
+    NProductResult,
+    ThreeProductResult,
+    TwoProductResult,
+    from_masses,
+    hancock_efficiency,
+    n_product,
+    newton_efficiency,
+    selectivity_index,
+    separation_efficiency,
+    three_product,
+    two_product,
+)
+from .partition import (
+    MODELS,
+    PartitionBatchFit,
+    PartitionFit,
+    fit_partition,
+    fit_partition_batch,
+    partition_curve,
+    partition_models,
+    partition_numbers,
+)
+from .plot import grade_recovery_chart, partition_chart, sweep_chart
+from .sorting import CRITERIA, best_threshold, threshold_sweep
+
+__all__ = [
+    "BUYER_THRESHOLDS",
+    "CRITERIA",
+    "MODELS",
+    "CircuitResult",
+    "NProductResult",
+    "PartitionBatchFit",
+    "PartitionFit",
+    "StagingResult",
+    "ThreeProductResult",
+    "TwoProductResult",
+    "best_threshold",
+    "circuit_steady_state",
+    "fit_partition",
+    "fit_partition_batch",
+    "from_masses",
+    "fuerstenau_curve",
+    "grade_recovery_chart",
+    "grade_recovery_curve",
+    "hancock_efficiency",
+    "ideal_separation_curve",
+    "n_product",
+    "newton_efficiency",
+    "optimum_stages",
+    "partition_chart",
+    "partition_curve",
+    "partition_models",
+    "partition_numbers",
+    "product_value",
+    "rougher_cleaner_scavenger",
+    "selectivity_index",
+    "separation_efficiency",
+    "stage_cascade",
+    "sweep_chart",
+    "three_product",
+    "threshold_sweep",
+    "two_product",
+]

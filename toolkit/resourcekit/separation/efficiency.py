@@ -1,0 +1,609 @@
+"""Performance of a separation from assays or weighed products.
+
+Notation (Oki's mass basis, two components: the valuable A and everything else, not-A):
+f, c, t are the grades of A in feed, concentrate and tailing (mass fractions); m is the grade
+of pure A (1 for the component itself, 0.786 for Sn in cassiterite, ...); F, C, T are masses.
+
+Every function takes grades as mass fractions in [0, 1] or as pint quantities
+(``Quantity(5, "%")``, ``Quantity(12, "g/t")``); a plain number outside [0, 1] raises.
+Results follow the kind of the input: floats, arrays, or Series with their index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _kind
+
+__all__ = [
+    "TwoProductResult",
+    "ThreeProductResult",
+    "NProductResult",
+    "two_product",
+    "from_masses",
+    "three_product",
+    "n_product",
+    "newton_efficiency",
+    "separation_efficiency",
+    "hancock_efficiency",
+    "selectivity_index",
+]
+
+_QUANTITIES = (
+    ("mass_yield", "C/F, mass of concentrate per mass of feed", "-"),
+    ("recovery", "recovery of A to the concentrate", "-"),
+    ("enrichment_ratio", "c/f", "-"),
+    ("concentration_ratio", "F/C", "-"),
+    ("gangue_recovery", "recovery of not-A to the concentrate", "-"),
+    ("separation_efficiency", "recovery - gangue_recovery (Schulz 1970)", "-"),
+    ("tailing", "grade of A in the tailing", "mass fraction"),
+)
+
+
+@dataclass(frozen=True)
+class TwoProductResult:
+    """Two-product performance: yields, recoveries, ratios and efficiency.
+
+    Attributes are floats, arrays or Series, following the input. ``std`` holds the propagated
+    standard deviations (same keys as the attributes) when assay standard deviations were given.
+    """
+
+    feed: Any
+    concentrate: Any
+    tailing: Any
+    pure: float
+    mass_yield: Any
+    recovery: Any
+    enrichment_ratio: Any
+    concentration_ratio: Any
+    gangue_recovery: Any
+    separation_efficiency: Any
+    std: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Table of the measures: value (and std where propagated), with meaning and unit.
+
+        For array input the ``value`` column holds the arrays; use the attributes instead.
+        """
+        rows = []
+        for name, meaning, unit in _QUANTITIES:
+            row = {"quantity": name, "value": getattr(self, name), "meaning": meaning,
+                   "unit": unit}
+            if self.std:
+                row["std"] = self.std.get(name, np.nan)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("quantity")
+
+
+def _check_order(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> None:
+    same = np.isclose(c, t, rtol=0, atol=1e-15)
+    if np.any(same):
+        i = int(np.argmax(np.ravel(same)))
+        raise ValueError(
+            f"concentrate grade equals tailing grade (c = t = {np.ravel(c)[i]:g}): the "
+            "two-product formula Y = (f - t)/(c - t) is undefined; the products were not separated"
+        )
+    bad_c = c < f
+    if np.any(bad_c):
+        i = int(np.argmax(np.ravel(np.broadcast_to(bad_c, np.broadcast(f, c).shape))))
+        raise ValueError(
+            f"concentrate grade c = {np.ravel(np.broadcast_to(c, bad_c.shape))[i]:g} is below the "
+            f"feed grade f = {np.ravel(np.broadcast_to(f, bad_c.shape))[i]:g}: the two-product "
+            "formula needs t <= f <= c (swap concentrate and tailing if A reports to the tailing)"
+        )
+    bad_t = t > f
+    if np.any(bad_t):
+        i = int(np.argmax(np.ravel(np.broadcast_to(bad_t, np.broadcast(f, t).shape))))
+        raise ValueError(
+            f"tailing grade t = {np.ravel(np.broadcast_to(t, bad_t.shape))[i]:g} is above the "
+            f"feed grade f = {np.ravel(np.broadcast_to(f, bad_t.shape))[i]:g}: the two-product "
+            "formula needs t <= f <= c"
+        )
+    if np.any(c > m) or np.any(f >= m):
+        raise ValueError(
+            f"pure = {m:g} must exceed the feed grade and be at least the concentrate grade "
+            "(pure is the grade of A in the pure valuable mineral, 1 for A itself)"
+        )
+
+
+def _measures(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> dict[str, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = (f - t) / (c - t)
+        r = np.where(f > 0, c * y / np.where(f > 0, f, 1.0), 0.0)
+        rg = y * (m - c) / (m - f)
+        return {
+            "mass_yield": y,
+            "recovery": r,
+            "enrichment_ratio": c / f,
+            "concentration_ratio": 1.0 / y,
+            "gangue_recovery": rg,
+            "separation_efficiency": r - rg,
+        }
+
+
+def _propagate(
+    f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float, sds: tuple[Any, Any, Any]
+) -> dict[str, np.ndarray]:
+    """First-order (delta-method) propagation by central differences, assays independent."""
+    base = [np.asarray(f, float), np.asarray(c, float), np.asarray(t, float)]
+    sd = [np.asarray(0.0 if s is None else _kind.grade(s, "assay std"), float) for s in sds]
+    var: dict[str, np.ndarray] = {}
+    for k in range(3):
+        step = 1e-6 * np.maximum(np.abs(base[k]), 1e-9)
+        up = list(base)
+        down = list(base)
+        up[k] = base[k] + step
+        down[k] = base[k] - step
+        hi = _measures(*up, m)
+        lo = _measures(*down, m)
+        for key in hi:
+            deriv = (hi[key] - lo[key]) / (2 * step)
+            var[key] = var.get(key, 0.0) + (deriv * sd[k]) ** 2
+    out = {key: np.sqrt(v) for key, v in var.items()}
+    out["tailing"] = sd[2] + 0.0 * out["mass_yield"]
+    return out
+
+
+def _result(
+    fa: Any, ca: Any, ta: Any, m: float, tmpl: Any, sds: tuple[Any, Any, Any] | None = None
+) -> TwoProductResult:
+    values = _measures(fa, ca, ta, m)
+    std = {}
+    if sds is not None and any(s is not None for s in sds):
+        std = {k: _kind.like(tmpl, v) for k, v in _propagate(fa, ca, ta, m, sds).items()}
+    return TwoProductResult(
+        feed=_kind.like(tmpl, fa),
+        concentrate=_kind.like(tmpl, ca),
+        tailing=_kind.like(tmpl, ta),
+        pure=m,
+        std=std,
+        **{k: _kind.like(tmpl, v) for k, v in values.items()},
+    )
+
+
+def _pure(pure: Any) -> float:
+    m = float(_kind.grade(pure, "pure"))
+    if m <= 0:
+        raise ValueError(f"pure = {m:g} must be > 0 (grade of A in the pure valuable mineral)")
+    return m
+
+
+def two_product(
+    feed: Any,
+    concentrate: Any,
+    tailing: Any,
+    pure: Any = 1.0,
+    *,
+    feed_std: Any = None,
+    concentrate_std: Any = None,
+    tailing_std: Any = None,
+) -> TwoProductResult:
+    r"""Performance of a two-product separation from the assays of feed, concentrate, tailing.
+
+    Parameters
+    ----------
+    feed, concentrate, tailing : float, array, Series or pint.Quantity
+        Grades f, c, t of the valuable component A. [mass fraction]
+    pure : float or pint.Quantity
+        Grade m of A in the pure valuable mineral (1 when A is the mineral itself; 0.786 for
+        Sn in cassiterite). [mass fraction]
+    feed_std, concentrate_std, tailing_std : optional
+        Standard deviations of the assays [mass fraction]; the result's ``std`` then holds
+        first-order propagated standard deviations (assays taken as independent).
+
+    Returns
+    -------
+    TwoProductResult
+        ``mass_yield``, ``recovery``, ``enrichment_ratio``, ``concentration_ratio``,
+        ``gangue_recovery``, ``separation_efficiency``, ``tailing``; ``summary()``.
+
+    Notes
+    -----
+    .. math::
+
+        Y = \frac{f - t}{c - t},\quad R = \frac{c\,Y}{f},\quad
+        R_g = Y\,\frac{m - c}{m - f},\quad SE = R - R_g
+        = \frac{m\,(c - f)(f - t)}{f\,(m - f)(c - t)}
+
+    Valid for t <= f <= c < = m and c != t. When c - t is small against the assay errors the
+    yield is ill-determined: its relative error is amplified roughly by
+    :math:`\sqrt{2}(1 - Y)/|R - Y|` (see ``std``).
+
+    References
+    ----------
+    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
+       Butterworth-Heinemann, ch. 1 (recovery, ratio of concentration) and ch. 3 (two-product
+       formula). doi:10.1016/C2010-0-65478-2
+    .. [2] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87.
+
+    Examples
+    --------
+    Wills' tin example: feed 1 % Sn, concentrate 42 % Sn, tailing 0.2 % Sn.
+
+    >>> r = two_product(0.01, 0.42, 0.002)
+    >>> round(r.recovery, 3), round(r.concentration_ratio, 2)
+    (0.804, 52.25)
+    """
+    tmpl = _kind.template(feed, concentrate, tailing)
+    f = _kind.grade(feed, "feed")
+    c = _kind.grade(concentrate, "concentrate")
+    t = _kind.grade(tailing, "tailing")
+    m = _pure(pure)
+    f, c, t = np.broadcast_arrays(f, c, t)
+    _check_order(f, c, t, m)
+    return _result(f, c, t, m, tmpl, (feed_std, concentrate_std, tailing_std))
+
+
+def from_masses(
+    feed_mass: Any,
+    feed_grade: Any,
+    concentrate_mass: Any,
+    concentrate_grade: Any,
+    pure: Any = 1.0,
+) -> TwoProductResult:
+    r"""Performance of a two-product separation from weighed products (Oki's way).
+
+    Parameters
+    ----------
+    feed_mass, concentrate_mass : float, array or Series
+        Masses (or mass flows) of feed F and concentrate C, same unit. [kg or t/h]
+    feed_grade, concentrate_grade : float, array, Series or pint.Quantity
+        Grades f and c of A. [mass fraction]
+    pure : float
+        Grade of A in the pure valuable mineral. [mass fraction]
+
+    Returns
+    -------
+    TwoProductResult
+        As :func:`two_product`, with the tailing grade derived from the balance.
+
+    Notes
+    -----
+    .. math::
+
+        Y = C/F,\quad R = \frac{C c}{F f},\quad t = \frac{F f - C c}{F - C}
+
+    References
+    ----------
+    .. [1] Oki T., TRANSortics column 18/19 (AIST), mass basis with components A and not-A.
+
+    Examples
+    --------
+    Oki's example: 100 t of feed at 5 % A, 2 t of concentrate at 50 % A.
+
+    >>> r = from_masses(100, 0.05, 2, 0.50)
+    >>> r.enrichment_ratio, round(r.recovery, 3), round(r.separation_efficiency, 3)
+    (10.0, 0.2, 0.189)
+    """
+    tmpl = _kind.template(feed_mass, feed_grade, concentrate_mass, concentrate_grade)
+    fm = _kind.mass(feed_mass, "feed_mass")
+    cm = _kind.mass(concentrate_mass, "concentrate_mass")
+    f = _kind.grade(feed_grade, "feed_grade")
+    c = _kind.grade(concentrate_grade, "concentrate_grade")
+    m = _pure(pure)
+    fm, cm, f, c = np.broadcast_arrays(fm, cm, f, c)
+    if np.any(fm <= 0):
+        raise ValueError("feed_mass must be > 0")
+    if np.any(cm >= fm):
+        i = int(np.argmax(np.ravel(cm >= fm)))
+        raise ValueError(
+            f"concentrate_mass = {np.ravel(cm)[i]:g} is not below feed_mass = "
+            f"{np.ravel(fm)[i]:g}: a two-product split needs 0 <= C < F"
+        )
+    metal_t = fm * f - cm * c
+    if np.any(metal_t < -1e-12 * np.maximum(fm * f, 1e-300)):
+        raise ValueError(
+            "the concentrate holds more A than the feed (C c > F f): check masses and grades"
+        )
+    t = np.clip(metal_t / (fm - cm), 0.0, 1.0)
+    _check_order(f, c, t, m)
+    return _result(f, c, t, m, tmpl)
+
+
+def _grades_for(feed: Any, concentrate: Any, tailing: Any, pure: Any) -> tuple:
+    tmpl = _kind.template(feed, concentrate, tailing)
+    f = _kind.grade(feed, "feed")
+    c = _kind.grade(concentrate, "concentrate")
+    t = _kind.grade(tailing, "tailing")
+    m = _pure(pure)
+    f, c, t = np.broadcast_arrays(f, c, t)
+    _check_order(f, c, t, m)
+    return tmpl, _measures(f, c, t, m)
+
+
+def separation_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0) -> Any:
+    r"""Schulz separation efficiency: recovery of A minus recovery of not-A to the concentrate.
+
+    .. math::
+
+        SE = R - R_g = \frac{m\,(c - f)(f - t)}{f\,(m - f)(c - t)}
+
+    Parameters
+    ----------
+    feed, concentrate, tailing : grades [mass fraction]
+    pure : grade of A in the pure mineral [mass fraction]
+
+    Returns
+    -------
+    float, ndarray or Series
+        In [0, 1]: 0 for a split that does not separate, 1 for a perfect one.
+
+    References
+    ----------
+    .. [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87.
+
+    >>> round(separation_efficiency(0.05, 0.5, 0.04 / 0.98), 4)
+    0.1895
+    """
+    tmpl, v = _grades_for(feed, concentrate, tailing, pure)
+    return _kind.like(tmpl, v["separation_efficiency"])
+
+
+def newton_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0) -> Any:
+    r"""Newton efficiency: A recovered to the concentrate plus not-A rejected to the tailing, - 1.
+
+    .. math::
+
+        \eta_N = R_{A\to c} + R_{B\to t} - 1 = R - R_g
+
+    identical to the Schulz separation efficiency for two components.
+
+    References
+    ----------
+    .. [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87 (Newton's
+       efficiency and its identity with SE); Wills & Finch (2016) ch. 1.
+
+    >>> round(newton_efficiency(0.01, 0.42, 0.002), 4)
+    0.7926
+    """
+    tmpl, v = _grades_for(feed, concentrate, tailing, pure)
+    ra = v["recovery"]
+    rb_t = 1.0 - v["gangue_recovery"]
+    return _kind.like(tmpl, ra + rb_t - 1.0)
+
+
+def hancock_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0) -> Any:
+    r"""Hancock (Hancock-Luyken) efficiency: recovery minus yield, scaled by the gangue share.
+
+    .. math::
+
+        \eta_H = \frac{R - Y}{1 - f/m}
+
+    algebraically identical to the Schulz separation efficiency.
+
+    References
+    ----------
+    .. [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87 (Hancock's
+       efficiency and its identity with SE).
+
+    >>> round(hancock_efficiency(0.01, 0.42, 0.002), 4)
+    0.7926
+    """
+    tmpl, v = _grades_for(feed, concentrate, tailing, pure)
+    m = _pure(pure)
+    f = np.broadcast_to(_kind.grade(feed, "feed"), np.shape(v["recovery"]))
+    return _kind.like(tmpl, (v["recovery"] - v["mass_yield"]) / (1.0 - f / m))
+
+
+def selectivity_index(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0) -> Any:
+    r"""Gaudin's selectivity (selection) index for two components A and not-A.
+
+    .. math::
+
+        SI = \sqrt{\frac{R_{A\to c}\,R_{B\to t}}{R_{A\to t}\,R_{B\to c}}}
+
+    1 for a split that does not separate; infinite when one product is pure.
+
+    References
+    ----------
+    .. [1] Gaudin A.M. (1939) Principles of Mineral Dressing. McGraw-Hill, New York
+       (selection index).
+
+    >>> round(selectivity_index(0.01, 0.42, 0.002), 1)
+    19.0
+    """
+    tmpl, v = _grades_for(feed, concentrate, tailing, pure)
+    ra, rb = v["recovery"], v["gangue_recovery"]
+    with np.errstate(divide="ignore"):
+        si = np.sqrt(ra * (1.0 - rb) / ((1.0 - ra) * rb))
+    return _kind.like(tmpl, si)
+
+
+# --------------------------------------------------------------------------- three / n products
+
+
+@dataclass(frozen=True)
+class ThreeProductResult:
+    """Mass yields of two concentrates and a tailing, and recoveries (metal x product)."""
+
+    mass_yields: pd.Series
+    recoveries: pd.DataFrame
+    grades: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Yields and recoveries in one table (rows: products)."""
+        out = self.recoveries.T.add_prefix("recovery_")
+        out.insert(0, "mass_yield", self.mass_yields)
+        return out
+
+
+def _assay_pair(value: Any, name: str, metals: list[str] | None) -> tuple[np.ndarray, list[str]]:
+    if isinstance(value, dict):
+        value = pd.Series(value)
+    if isinstance(value, pd.Series):
+        keys = [str(k) for k in value.index]
+        arr = np.array([float(_kind.grade(v, f"{name}[{k}]")) for k, v in value.items()])
+    else:
+        arr = np.array([float(_kind.grade(v, f"{name}[{i}]")) for i, v in enumerate(value)])
+        keys = metals or ["a", "b"]
+    if arr.shape != (2,):
+        raise ValueError(f"{name} must hold the assays of exactly two metals, got {arr.size}")
+    return arr, keys
+
+
+def three_product(
+    feed: Any, concentrate1: Any, concentrate2: Any, tailing: Any
+) -> ThreeProductResult:
+    r"""Mass yields and recoveries of a separation into two concentrates and a tailing.
+
+    Parameters
+    ----------
+    feed, concentrate1, concentrate2, tailing : pair, dict or Series
+        Assays of two metals a and b in each stream (e.g. ``{"Pb": 0.03, "Zn": 0.06}``, or a
+        pair of pint quantities). [mass fraction]
+
+    Returns
+    -------
+    ThreeProductResult
+        ``mass_yields`` (C1/F, C2/F, T/F) and ``recoveries`` (metal x product).
+
+    Notes
+    -----
+    .. math::
+
+        \begin{bmatrix} c_{1a} - t_a & c_{2a} - t_a \\ c_{1b} - t_b & c_{2b} - t_b \end{bmatrix}
+        \begin{bmatrix} C_1/F \\ C_2/F \end{bmatrix} =
+        \begin{bmatrix} f_a - t_a \\ f_b - t_b \end{bmatrix}
+
+    The matrix must be well conditioned: the two concentrates must be enriched in different
+    metals.
+
+    References
+    ----------
+    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed., ch. 3,
+       three-product formula. doi:10.1016/C2010-0-65478-2
+
+    Examples
+    --------
+    >>> r = three_product({"Pb": 0.03, "Zn": 0.06}, {"Pb": 0.50, "Zn": 0.08},
+    ...                   {"Pb": 0.02, "Zn": 0.55}, {"Pb": 0.002, "Zn": 0.005})
+    >>> r.mass_yields.round(4).tolist()
+    [0.0528, 0.0936, 0.8535]
+    """
+    f, metals = _assay_pair(feed, "feed", None)
+    c1, _ = _assay_pair(concentrate1, "concentrate1", metals)
+    c2, _ = _assay_pair(concentrate2, "concentrate2", metals)
+    t, _ = _assay_pair(tailing, "tailing", metals)
+    a = np.column_stack([c1 - t, c2 - t])
+    cond = np.linalg.cond(a)
+    if not np.isfinite(cond) or cond > 1e8:
+        raise ValueError(
+            "the three-product system is singular: the two concentrates are not enriched in "
+            f"different metals (matrix condition number {cond:.3g})"
+        )
+    y12 = np.linalg.solve(a, f - t)
+    yields = np.array([y12[0], y12[1], 1.0 - y12.sum()])
+    if np.any(yields < -1e-9) or np.any(yields > 1 + 1e-9):
+        raise ValueError(
+            f"mass yields {np.round(yields, 4).tolist()} fall outside [0, 1]: the assays are "
+            "inconsistent (check that concentrate1 is rich in the first metal and concentrate2 "
+            "in the second, and that the tailing is poorer than the feed)"
+        )
+    products = ["concentrate1", "concentrate2", "tailing"]
+    grades = pd.DataFrame(np.column_stack([c1, c2, t]), index=metals, columns=products)
+    rec = grades.mul(yields, axis=1).div(f, axis=0)
+    return ThreeProductResult(
+        mass_yields=pd.Series(yields, index=products, name="mass_yield"),
+        recoveries=rec,
+        grades=grades,
+    )
+
+
+@dataclass(frozen=True)
+class NProductResult:
+    """Least-squares mass yields of n products and the component recoveries."""
+
+    mass_yields: pd.Series
+    recoveries: pd.DataFrame
+    residuals: pd.Series
+
+    def summary(self) -> pd.DataFrame:
+        """Yields and recoveries (rows: products)."""
+        out = self.recoveries.T.add_prefix("recovery_")
+        out.insert(0, "mass_yield", self.mass_yields)
+        return out
+
+
+def n_product(feed: Any, products: pd.DataFrame, *, weights: Any = None) -> NProductResult:
+    r"""Mass yields of n products by (weighted) least squares over all assayed components.
+
+    Parameters
+    ----------
+    feed : Series or dict
+        Feed grades by component. [mass fraction]
+    products : DataFrame
+        Grades of each product (rows: products, the last one usually the tailing; columns:
+        the components of ``feed``). [mass fraction]
+    weights : Series, dict or None
+        Weight of each component's balance (e.g. 1/variance of its assays); default 1.
+
+    Returns
+    -------
+    NProductResult
+        ``mass_yields`` (sum 1), ``recoveries`` (component x product), ``residuals``
+        (feed grade minus reconstructed grade, by component).
+
+    Notes
+    -----
+    The yields minimise the weighted node imbalance subject to :math:`\sum_j y_j = 1`:
+
+    .. math::
+
+        \min_y \sum_k w_k \Big(f_k - \sum_j y_j p_{jk}\Big)^2
+
+    solved by eliminating the last yield. With as many independent components as products
+    minus one the solution equals the two- or three-product formula.
+
+    References
+    ----------
+    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed., ch. 3
+       (mass balancing by least squares). doi:10.1016/C2010-0-65478-2
+
+    Examples
+    --------
+    >>> feed = {"Pb": 0.03, "Zn": 0.06}
+    >>> prods = pd.DataFrame({"Pb": [0.50, 0.02, 0.002], "Zn": [0.08, 0.55, 0.005]},
+    ...                      index=["Pb conc", "Zn conc", "tail"])
+    >>> n_product(feed, prods).mass_yields.round(4).tolist()
+    [0.0528, 0.0936, 0.8535]
+    """
+    if not isinstance(products, pd.DataFrame):
+        raise TypeError("products must be a DataFrame (rows: products, columns: components)")
+    fs = pd.Series(feed, dtype=float) if isinstance(feed, dict) else pd.Series(feed)
+    missing = [k for k in fs.index if k not in products.columns]
+    if missing:
+        raise KeyError(f"products lack the feed components {missing}")
+    comps = list(fs.index)
+    f = np.array([float(_kind.grade(fs[k], f"feed[{k}]")) for k in comps])
+    p = np.column_stack(
+        [_kind.grade(products[k].to_numpy(dtype=float), f"products[{k}]") for k in comps]
+    )  # products x components
+    n = p.shape[0]
+    if n < 2:
+        raise ValueError("n_product needs at least two products")
+    if len(comps) < n - 1:
+        raise ValueError(
+            f"{n} products need at least {n - 1} assayed components, got {len(comps)}"
+        )
+    w = (np.ones(len(comps)) if weights is None
+         else pd.Series(weights, dtype=float)[comps].to_numpy())
+    if np.any(w < 0):
+        raise ValueError("weights must be >= 0")
+    sw = np.sqrt(w)
+    a = (p[:-1] - p[-1]).T  # components x (n-1)
+    b = f - p[-1]
+    sol, *_ = np.linalg.lstsq(a * sw[:, None], b * sw, rcond=None)
+    if np.linalg.matrix_rank(a * sw[:, None]) < n - 1:
+        raise ValueError("the product assays are linearly dependent: yields are not identifiable")
+    yields = np.append(sol, 1.0 - sol.sum())
+    rec = pd.DataFrame(p.T * yields / f[:, None], index=comps, columns=products.index)
+    resid = pd.Series(f - yields @ p, index=comps, name="residual")
+    return NProductResult(
+        mass_yields=pd.Series(yields, index=products.index, name="mass_yield"),
+        recoveries=rec,
+        residuals=resid,
+    )
