@@ -2,8 +2,9 @@
 
 Each dataset lives in a folder ``datasets/<name>/`` of the repository (installed as package data
 ``resourcekit/_data/<name>/``) with a data file and ``card.yml``: title, whether the data are
-``measured`` (with source and licence) or ``synthetic`` (with the script and seed that made
-them), units, columns, citation, and the SHA-256 of the data file, checked on every load.
+``measured`` (with source and licence), ``published`` (values taken from a cited work, such as
+a textbook's worked example or a consortium's table) or ``synthetic`` (with the script and seed
+that made them), units, columns, citation, and the SHA-256 of the data file, checked on every load.
 
 >>> from resourcekit import datasets
 >>> "osullivan2020_apatite" in datasets.list().index
@@ -22,6 +23,7 @@ from typing import Any
 
 __all__ = ["list", "load", "card", "path", "data_dir", "cards_markdown", "DatasetError"]
 
+KINDS = ("measured", "published", "synthetic")
 _REQUIRED = ("title", "kind", "file", "sha256", "licence", "citation", "columns")
 
 
@@ -60,9 +62,9 @@ def _read_card(name: str) -> dict[str, Any]:
     missing = [key for key in _REQUIRED if key not in info]
     if missing:
         raise DatasetError(f"card of dataset {name!r} lacks {missing}")
-    if info["kind"] not in ("measured", "synthetic"):
+    if info["kind"] not in KINDS:
         raise DatasetError(
-            f"card of dataset {name!r}: kind = {info['kind']!r}, expected 'measured' or 'synthetic'"
+            f"card of dataset {name!r}: kind = {info['kind']!r}, expected one of {KINDS}"
         )
     if info["kind"] == "synthetic" and not {"script", "seed"} <= set(info):
         raise DatasetError(f"synthetic dataset {name!r} must name its script and seed")
@@ -157,7 +159,7 @@ def cards_markdown() -> str:
     parts = []
     for name in _names():
         info = _read_card(name)
-        label = "Measured" if info["kind"] == "measured" else "Synthetic"
+        label = info["kind"].capitalize()
         lines = [f"## {info['title']}", "", f"`resourcekit.datasets.load({name!r})`", ""]
         lines.append(f"- **{label} data.** {info.get('description', '').strip()}")
         if info["kind"] == "synthetic":

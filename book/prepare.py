@@ -1,0 +1,94 @@
+"""Gather what the book shows before `jupyter-book build` (run by `make book`).
+
+- copies ``lessons/*.ipynb`` to ``book/lessons/`` and the student versions of the exercises
+  (``exercises/_build/student/``, from ``make exercises``) to ``book/exercises/``;
+- writes ``book/datasets.md`` from the dataset cards;
+- writes the JavaScript the pages need into ``book/_static/``, once per book, so that charts
+  render with no network: vega + vega-lite + vega-embed (from vl-convert-python) and plotly.js
+  (from the plotly package). Altair's chart HTML loads a library only when
+  ``window.VEGA_DEBUG`` does not already report the version it wants; the bundle sets it, so the
+  charts use the book's copy instead of a CDN.
+
+All outputs are git-ignored and rebuilt every time; a file is rewritten only when its content
+changed, so the execution cache and Sphinx's incremental build stay warm.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parent
+REPO = BOOK.parent
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return True
+
+
+def sync(sources: list[Path], folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {p.name for p in sources}
+    for stale in folder.glob("*.ipynb"):
+        if stale.name not in wanted:
+            stale.unlink()
+    return sum(write_if_changed(folder / p.name, p.read_bytes()) for p in sources)
+
+
+def vega_bundle() -> bytes:
+    import altair as alt
+    import vl_convert as vlc
+
+    vl = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    body = vlc.javascript_bundle(
+        "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;",
+        vl_version=vl,
+    )
+    flags = {
+        "vega_version": alt.VEGA_VERSION,
+        "vegalite_version": alt.SCHEMA_VERSION.lstrip("v"),
+        "vegaembed_version": alt.VEGAEMBED_VERSION,
+    }
+    head = (
+        "/* vega, vega-lite and vega-embed for offline pages (bundled by vl-convert-python). */\n"
+        f"window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {{}}, {json.dumps(flags)});\n"
+    )
+    return (head + "(function () {\n" + body + "\n})();\n").encode()
+
+
+def plotly_js() -> bytes:
+    import plotly
+
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+
+
+def main() -> int:
+    lessons = sorted((REPO / "lessons").glob("*.ipynb"))
+    students = sorted((REPO / "exercises" / "_build" / "student").glob("*.ipynb"))
+    if not students:
+        print("no student exercises: run `make exercises` first", file=sys.stderr)
+        return 1
+    changed = sync(lessons, BOOK / "lessons") + sync(students, BOOK / "exercises")
+
+    sys.path.insert(0, str(REPO / "toolkit"))
+    from resourcekit import datasets
+
+    page = (
+        "# Datasets\n\nEvery dataset ships with the package; `resourcekit.datasets.load(name)` "
+        "returns a DataFrame after checking the file's SHA-256 against its card.\n\n"
+        + datasets.cards_markdown()
+    )
+    changed += write_if_changed(BOOK / "datasets.md", page.encode())
+    changed += write_if_changed(BOOK / "_static" / "vega-offline.js", vega_bundle())
+    changed += write_if_changed(BOOK / "_static" / "plotly.min.js", plotly_js())
+    print(f"book/prepare.py: {changed} file(s) updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

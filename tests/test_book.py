@@ -1,0 +1,129 @@
+"""The executed book: strict build, offline pages, charts drawn in a real (headless) browser."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK = REPO / "book"
+HTML = BOOK / "_build" / "html"
+BIN = Path(sys.executable).parent
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
+
+
+def test_toc_lists_every_lesson_and_exercise():
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
+    for path in sorted((REPO / "lessons").glob("*.ipynb")):
+        assert f"lessons/{path.stem}" in files
+    for path in sorted((REPO / "exercises").glob("*.ipynb")):
+        assert f"exercises/{path.stem}" in files
+    assert {"glossary", "datasets", "api"} <= files
+
+
+@pytest.fixture(scope="module")
+def built():
+    subprocess.run([sys.executable, "-m", "resourcekit.grading", "build"], cwd=REPO, check=True,
+                   capture_output=True)
+    subprocess.run([sys.executable, str(BOOK / "prepare.py")], cwd=REPO, check=True)
+    run = subprocess.run([str(BIN / "jupyter-book"), "build", str(BOOK), "--warningiserror",
+                          "--keep-going"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    return HTML
+
+
+def test_pages_exist(built):
+    assert (built / "index.html").is_file()
+    for path in sorted((REPO / "lessons").glob("*.ipynb")):
+        assert (built / "lessons" / f"{path.stem}.html").is_file()
+    for path in sorted((REPO / "exercises").glob("*.ipynb")):
+        page = (built / "exercises" / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert "YOUR CODE HERE" in page and "BEGIN SOLUTION" not in page
+    api = (built / "api.html").read_text(encoding="utf-8")
+    for name in ("two_product", "normalize", "Flowsheet", "to_fraction", "grade_batch"):
+        assert name in api, f"API page lacks {name}"
+    glossary = (built / "glossary.html").read_text(encoding="utf-8")
+    for term in ("回収率", "歩留まり", "品位", "分離効率", "単体分離"):
+        assert term in glossary
+    cards = (built / "datasets.html").read_text(encoding="utf-8")
+    assert "O&#39;Sullivan" in cards or "O'Sullivan" in cards
+
+
+def test_no_script_or_style_from_the_network(built):
+    pattern = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(https?:)?//[^\"]+\"", re.I)
+    offenders = {}
+    for page in built.rglob("*.html"):
+        hits = [m.group(0) for m in pattern.finditer(page.read_text(encoding="utf-8"))]
+        hits = [h for h in hits if "rel=\"canonical\"" not in h]
+        if hits:
+            offenders[str(page.relative_to(built))] = hits[:3]
+    assert not offenders, offenders
+    assert (built / "_static" / "vega-offline.js").stat().st_size > 500_000
+    assert (built / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+@pytest.fixture(scope="module")
+def browser(built):
+    from selenium import webdriver
+    chromium = shutil.which("chromium")
+    driver_bin = shutil.which("chromedriver")
+    assert chromium and driver_bin, "install Debian's chromium and chromium-driver (make test does)"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    from selenium.webdriver.chrome.service import Service
+
+    driver = webdriver.Chrome(service=Service(driver_bin), options=options)
+    driver.set_page_load_timeout(60)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield driver, base
+    driver.quit()
+    server.shutdown()
+
+
+def _wait_for(driver, script: str, timeout: float = 30.0):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+
+
+def test_altair_chart_is_drawn_offline(browser):
+    driver, base = browser
+    driver.get(f"{base}/lessons/04-grade-recovery-yield.html")
+    count = _wait_for(driver, "return document.querySelectorAll("
+                              "'.vega-embed svg.marks, .vega-embed canvas').length")
+    assert count >= 1
+    errors = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.error')).map(e => e.textContent)")
+    assert not [e for e in errors if "Error loading script" in e], errors
+
+
+def test_math_is_typeset_offline(browser):
+    driver, base = browser
+    driver.get(f"{base}/lessons/04-grade-recovery-yield.html")
+    assert _wait_for(driver, "return document.querySelectorAll('mjx-container').length") >= 1
+
+
+def test_sankey_is_drawn_offline(browser):
+    driver, base = browser
+    driver.get(f"{base}/lessons/10-material-flows-urban-mine.html")
+    assert _wait_for(driver, "return document.querySelectorAll("
+                             "'.rk-plotly .sankey, .rk-plotly g.sankey-node').length") >= 1

@@ -1,0 +1,49 @@
+"""Package basics: lazy imports, a normal (non-editable) install that finds its data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "sklearn", "umap", "numba", "altair", "pint", "scipy", "plotly", "nbclient")
+
+
+def _loaded_after(statement: str) -> list[str]:
+    code = (f"import sys, json\n{statement}\n"
+            f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_resourcekit_loads_nothing_heavy():
+    assert _loaded_after("import resourcekit") == []
+
+
+def test_domain_imports_defer_ml_and_charts():
+    for module in ("resourcekit.ree", "resourcekit.separation", "resourcekit.massbalance"):
+        loaded = _loaded_after(f"import {module}")
+        assert not {"sklearn", "umap", "numba", "altair", "plotly"} & set(loaded), (module, loaded)
+
+
+@pytest.mark.slow
+def test_non_editable_install_finds_its_data(tmp_path):
+    wheelhouse, target = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
+                    str(wheelhouse), str(REPO)], check=True)
+    wheel = next(wheelhouse.glob("resourcekit-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(wheel)], check=True)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import resourcekit, resourcekit.datasets"
+            " as d; print(resourcekit.__file__); print(d.data_dir());"
+            " print(d.load('osullivan2020_apatite').shape)")
+    out = subprocess.run([sys.executable, "-I", "-c", code, str(target)], capture_output=True,
+                         text=True, cwd=tmp_path, check=True).stdout.splitlines()
+    assert out[0].startswith(str(target)), out
+    assert out[1].startswith(str(target)), out
+    assert out[2] == "(1298, 47)"
