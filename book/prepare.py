@@ -1,6 +1,6 @@
 """Gather what the book shows before `jupyter-book build` (run by `make book`).
 
-- copies ``lessons/*.ipynb`` to ``book/lessons/`` and the student versions of the exercises
+- copies ``lessons/*.ipynb`` to ``book/lessons/`` (adding a "try it live" pointer) and the student versions of the exercises
   (``exercises/_build/student/``, from ``make exercises``) to ``book/exercises/``;
 - writes ``book/datasets.md`` from the dataset cards;
 - writes the JavaScript the pages need into ``book/_static/``, once per book, so that charts
@@ -31,13 +31,34 @@ def write_if_changed(target: Path, data: bytes) -> bool:
     return True
 
 
-def sync(sources: list[Path], folder: Path) -> int:
+TRY_IT = """:::{{admonition}} Try it live
+:class: tip
+This page is the executed lesson; its charts respond to the mouse and sliders as they are.
+To change the code and use the live widgets, open `lessons/{name}.ipynb` in JupyterLab
+(`make lab` in the repository, or a Binder/conda session built from `environment.yml`).
+The graded exercise is [{exercise}](../exercises/{name}.ipynb).
+:::"""
+
+
+def lesson_page(path: Path) -> bytes:
+    """The book's copy of a lesson: a "try it live" pointer after the title and summary."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_markdown_cell(
+        TRY_IT.format(name=path.stem, exercise=f"Exercise {path.stem[:2]}"))
+    cell.id = "rk-try-it-live"
+    nb.cells.insert(1, cell)
+    return nbformat.writes(nb).encode()
+
+
+def sync(sources: list[Path], folder: Path, render=lambda p: p.read_bytes()) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     wanted = {p.name for p in sources}
     for stale in folder.glob("*.ipynb"):
         if stale.name not in wanted:
             stale.unlink()
-    return sum(write_if_changed(folder / p.name, p.read_bytes()) for p in sources)
+    return sum(write_if_changed(folder / p.name, render(p)) for p in sources)
 
 
 def vega_bundle() -> bytes:
@@ -73,7 +94,7 @@ def main() -> int:
     if not students:
         print("no student exercises: run `make exercises` first", file=sys.stderr)
         return 1
-    changed = sync(lessons, BOOK / "lessons") + sync(students, BOOK / "exercises")
+    changed = sync(lessons, BOOK / "lessons", lesson_page) + sync(students, BOOK / "exercises")
 
     sys.path.insert(0, str(REPO / "toolkit"))
     from resourcekit import datasets

@@ -1,0 +1,38 @@
+"""Mass balance: flowsheets, statistical data reconciliation, gross errors, Sankey diagrams.
+
+>>> import pandas as pd
+>>> from resourcekit.massbalance import Flowsheet
+>>> fs = Flowsheet.from_edges([("feed", None, "cell"), ("conc", "cell", None),
+...                             ("tail", "cell", None)])
+>>> m = pd.DataFrame({"mass": [100.0, 10.0, 88.0]}, index=["feed", "conc", "tail"])
+>>> res = fs.reconcile(m, sd=0.02)
+>>> bool(abs(res.reconciled["mass"]["feed"] - res.reconciled["mass"][["conc", "tail"]].sum())
+...      < 1e-9)
+True
+"""
+
+from __future__ import annotations
+
+from .flowsheet import Flowsheet, FlowsheetError, read_measurements
+from .plot import sankey
+from .reconcile import (
+    METHODS,
+    ConvergenceReport,
+    ReconciliationResult,
+    methods,
+    reconcile,
+    recoveries,
+)
+
+__all__ = [
+    "Flowsheet",
+    "FlowsheetError",
+    "read_measurements",
+    "reconcile",
+    "ReconciliationResult",
+    "ConvergenceReport",
+    "METHODS",
+    "methods",
+    "recoveries",
+    "sankey",
+]
