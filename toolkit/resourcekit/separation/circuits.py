@@ -81,9 +81,9 @@ def circuit_steady_state(
 
     References
     ----------
-    .. [1] Lynch A.J. (1977) Mineral Crushing and Grinding Circuits, Elsevier, ch. 7
-       (circuit simulation by linear split factors); Wills & Finch (2016) ch. 12
-       (rougher-scavenger-cleaner circuits).
+    - [1] Lynch A.J. (1977) Mineral Crushing and Grinding Circuits, Elsevier, ch. 7
+      (circuit simulation by linear split factors); Wills & Finch (2016) ch. 12
+      (rougher-scavenger-cleaner circuits).
 
     Examples
     --------

@@ -43,8 +43,8 @@ def grade_recovery_curve(mass: Any, grade: Any, *, pure: float = 1.0) -> pd.Data
 
     References
     ----------
-    .. [1] Drzymala J. (2007) Mineral Processing: Foundations of theory and practice of
-       minerallurgy, Wroclaw Univ. of Technology, ch. on upgrading curves.
+    - [1] Drzymala J. (2007) Mineral Processing: Foundations of theory and practice of
+      minerallurgy, Wroclaw Univ. of Technology, ch. on upgrading curves.
 
     Examples
     --------
@@ -95,8 +95,8 @@ def fuerstenau_curve(mass: Any, grade: Any, *, pure: float = 1.0) -> pd.DataFram
 
     References
     ----------
-    .. [1] Fuerstenau D.W. et al. (as summarised by Drzymala J. (2006) Atlas of upgrading
-       curves, Physicochem. Probl. Miner. Process. 40:19-29).
+    - [1] Fuerstenau D.W. et al. (as summarised by Drzymala J. (2006) Atlas of upgrading
+      curves, Physicochem. Probl. Miner. Process. 40:19-29).
 
     >>> fuerstenau_curve([1, 1, 2], [0.8, 0.2, 0.0])["gangue_to_tailing"].round(3).tolist()
     [1.0, 0.933, 0.667, 0.0]
@@ -132,9 +132,9 @@ def ideal_separation_curve(
 
     References
     ----------
-    .. [1] Oki T., TRANSortics column 38 (AIST): purity limit from liberation data.
-    .. [2] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
-       ch. 1 (liberation and the grade-recovery limit).
+    - [1] Oki T., TRANSortics column 38 (AIST): purity limit from liberation data.
+    - [2] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
+      ch. 1 (liberation and the grade-recovery limit).
 
     Examples
     --------

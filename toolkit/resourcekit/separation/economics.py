@@ -67,7 +67,7 @@ def product_value(purity: Any, *, threshold: float, price: float, below: float =
 
     References
     ----------
-    .. [1] Oki T., junior column 20 (AIST): buyers' thresholds by material.
+    - [1] Oki T., junior column 20 (AIST): buyers' thresholds by material.
 
     >>> product_value([0.25, 0.35], threshold=0.30, price=100.0).tolist()
     [0.0, 35.0]
@@ -179,7 +179,7 @@ def optimum_stages(
 
     References
     ----------
-    .. [1] SURE consortium (AIST) brochure (2026): cost against effect of advanced sorting.
+    - [1] SURE consortium (AIST) brochure (2026): cost against effect of advanced sorting.
 
     >>> res = optimum_stages(0.05, 0.95, 0.3, threshold=0.99, price=1000.0,
     ...                      cost_per_tonne=5.0)

@@ -209,16 +209,16 @@ def two_product(
         R_g = Y\,\frac{m - c}{m - f},\quad SE = R - R_g
         = \frac{m\,(c - f)(f - t)}{f\,(m - f)(c - t)}
 
-    Valid for t <= f <= c < = m and c != t. When c - t is small against the assay errors the
+    Valid for t <= f <= c <= m and c != t. When c - t is small against the assay errors the
     yield is ill-determined: its relative error is amplified roughly by
     :math:`\sqrt{2}(1 - Y)/|R - Y|` (see ``std``).
 
     References
     ----------
-    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
-       Butterworth-Heinemann, ch. 1 (recovery, ratio of concentration) and ch. 3 (two-product
-       formula). doi:10.1016/C2010-0-65478-2
-    .. [2] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87.
+    - [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
+      Butterworth-Heinemann, ch. 1 (recovery, ratio of concentration) and ch. 3 (two-product
+      formula). doi:10.1016/C2010-0-65478-2
+    - [2] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87.
 
     Examples
     --------
@@ -269,7 +269,7 @@ def from_masses(
 
     References
     ----------
-    .. [1] Oki T., TRANSortics column 18/19 (AIST), mass basis with components A and not-A.
+    - [1] Oki T., TRANSortics column 18/19 (AIST), mass basis with components A and not-A.
 
     Examples
     --------
@@ -334,7 +334,7 @@ def separation_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any =
 
     References
     ----------
-    .. [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87.
+    - [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87.
 
     >>> round(separation_efficiency(0.05, 0.5, 0.04 / 0.98), 4)
     0.1895
@@ -354,8 +354,8 @@ def newton_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0
 
     References
     ----------
-    .. [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87 (Newton's
-       efficiency and its identity with SE); Wills & Finch (2016) ch. 1.
+    - [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87 (Newton's
+      efficiency and its identity with SE); Wills & Finch (2016) ch. 1.
 
     >>> round(newton_efficiency(0.01, 0.42, 0.002), 4)
     0.7926
@@ -377,8 +377,8 @@ def hancock_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.
 
     References
     ----------
-    .. [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87 (Hancock's
-       efficiency and its identity with SE).
+    - [1] Schulz N.F. (1970) Separation efficiency. Trans. SME-AIME 247:81-87 (Hancock's
+      efficiency and its identity with SE).
 
     >>> round(hancock_efficiency(0.01, 0.42, 0.002), 4)
     0.7926
@@ -400,8 +400,8 @@ def selectivity_index(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0
 
     References
     ----------
-    .. [1] Gaudin A.M. (1939) Principles of Mineral Dressing. McGraw-Hill, New York
-       (selection index).
+    - [1] Gaudin A.M. (1939) Principles of Mineral Dressing. McGraw-Hill, New York
+      (selection index).
 
     >>> round(selectivity_index(0.01, 0.42, 0.002), 1)
     19.0
@@ -474,8 +474,8 @@ def three_product(
 
     References
     ----------
-    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed., ch. 3,
-       three-product formula. doi:10.1016/C2010-0-65478-2
+    - [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed., ch. 3,
+      three-product formula. doi:10.1016/C2010-0-65478-2
 
     Examples
     --------
@@ -560,8 +560,8 @@ def n_product(feed: Any, products: pd.DataFrame, *, weights: Any = None) -> NPro
 
     References
     ----------
-    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed., ch. 3
-       (mass balancing by least squares). doi:10.1016/C2010-0-65478-2
+    - [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed., ch. 3
+      (mass balancing by least squares). doi:10.1016/C2010-0-65478-2
 
     Examples
     --------

@@ -70,8 +70,8 @@ def partition_numbers(
 
     References
     ----------
-    .. [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
-       ch. 9 (classification: partition curve, corrected curve). doi:10.1016/C2010-0-65478-2
+    - [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
+      ch. 9 (classification: partition curve, corrected curve). doi:10.1016/C2010-0-65478-2
 
     Examples
     --------
@@ -671,10 +671,10 @@ def fit_partition(
 
     References
     ----------
-    .. [1] Napier-Munn T.J. (1991) Modelling and simulating dense medium separation processes:
-       a progress report. Coal Preparation 9 (Ep-based logistic partition model).
-    .. [2] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
-       ch. 9 and 11. doi:10.1016/C2010-0-65478-2
+    - [1] Napier-Munn T.J. (1991) Modelling and simulating dense medium separation processes:
+      a progress report. Coal Preparation 9 (Ep-based logistic partition model).
+    - [2] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
+      ch. 9 and 11. doi:10.1016/C2010-0-65478-2
 
     Examples
     --------

@@ -76,8 +76,8 @@ def threshold_sweep(
 
     References
     ----------
-    .. [1] Fawcett T. (2006) An introduction to ROC analysis. Pattern Recognit. Lett.
-       27:861-874 (the recovery/other-recovery curve is the ROC curve).
+    - [1] Fawcett T. (2006) An introduction to ROC analysis. Pattern Recognit. Lett.
+      27:861-874 (the recovery/other-recovery curve is the ROC curve).
 
     Examples
     --------

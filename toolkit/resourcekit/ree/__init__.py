@@ -1,0 +1,93 @@
+"""Rare-earth element (REE) patterns: normalisation, anomalies, shape (lambdas), plots, tracing.
+
+Importing this module registers the pandas accessor ``df.ree`` (``df.ree.normalize()``,
+``df.ree.lambdas()``, ``df.ree.spider(color="class")``). Heavy libraries (altair, scikit-learn,
+umap) load only inside the functions that need them.
+
+>>> import pandas as pd
+>>> import resourcekit.ree as ree
+>>> df = pd.DataFrame({"La_ppm": [23.7], "Yb_ppm": [0.161]})
+>>> df.ree.normalize().round(3)
+      La   Yb
+0  100.0  1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import accessor as _accessor  # noqa: F401  (registers df.ree)
+from ._elements import ATOMIC_NUMBER, IONIC_RADIUS, REE, REY
+from .anomalies import (
+    CE_METHODS,
+    EU_METHODS,
+    SUM_CONVENTIONS,
+    ce_anomaly,
+    eu_anomaly,
+    ratio,
+    ree_sums,
+    tetrad_effect,
+)
+from .lambdas import (
+    BASES,
+    LambdaFitWarning,
+    lambdas,
+    orthogonal_polynomials,
+    pattern_from_lambdas,
+    polynomial_parameters,
+)
+from .normalization import (
+    BDL_POLICIES,
+    DetectionLimitWarning,
+    MissingDataWarning,
+    REEColumnError,
+    UnitError,
+    denormalize,
+    find_columns,
+    normalize,
+)
+from .references import UnknownReferenceError, reference, reference_names, references
+
+_LAZY = {
+    "spider": "plot",
+    "SPIDER_MODES": "plot",
+    "pattern_long": "plot",
+    "Normalizer": "learn",
+    "LogRatio": "learn",
+    "Lambdas": "learn",
+    "embed": "_embed",
+    "EMBED_METHODS": "_embed",
+    "trace": "learn",
+    "TraceResult": "learn",
+    "cache_dir": "_embed",
+}
+
+__all__ = [
+    "REE", "REY", "ATOMIC_NUMBER", "IONIC_RADIUS",
+    "references", "reference", "reference_names", "UnknownReferenceError",
+    "normalize", "denormalize", "find_columns", "BDL_POLICIES",
+    "DetectionLimitWarning", "MissingDataWarning", "REEColumnError", "UnitError",
+    "eu_anomaly", "ce_anomaly", "ratio", "ree_sums", "tetrad_effect",
+    "EU_METHODS", "CE_METHODS", "SUM_CONVENTIONS",
+    "lambdas", "pattern_from_lambdas", "orthogonal_polynomials", "polynomial_parameters",
+    "BASES", "LambdaFitWarning",
+    "clr", "clr_inv", "alr", "alr_inv", "ilr", "ilr_inv", "closure",
+    *_LAZY,
+]
+
+from ..compositional import alr, alr_inv, closure, clr, clr_inv, ilr, ilr_inv  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'resourcekit.ree' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
