@@ -101,3 +101,28 @@ def test_trace_grouped_vs_random_and_novelty():
     assert bool(res.unlike_any.iloc[1]) and not bool(res.unlike_any.iloc[0])
     np.testing.assert_allclose(res.probabilities.sum(axis=1), 1.0)
     assert list(res.summary().columns) == ["predicted", "probability", "novelty", "unlike_any"]
+
+
+@pytest.mark.slow
+def test_embed_umap_miss_then_hit_without_umap(tmp_path, monkeypatch):
+    # The real UMAP path (the lesson uses a cached result): two far-apart clusters must stay
+    # apart in 2-D, and a second call must come from the cache without importing umap.
+    import sys
+
+    from sklearn.manifold import trustworthiness
+
+    monkeypatch.setenv("RESOURCEKIT_CACHE", str(tmp_path))
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame(np.vstack([rng.normal(0, 1, (60, 6)), rng.normal(8, 1, (60, 6))]),
+                     index=[f"s{i}" for i in range(120)])
+    first = ree.embed(X, "umap", n_neighbors=10)
+    assert first.attrs["cache"] == "miss" and list(first.columns) == ["UMAP1", "UMAP2"]
+    assert first.index.equals(X.index)
+    assert trustworthiness(X.to_numpy(), first.to_numpy(), n_neighbors=5) > 0.9
+    a, b = first.iloc[:60].mean(), first.iloc[60:].mean()
+    spread = first.iloc[:60].std().max()
+    assert np.hypot(*(a - b)) > 3 * spread
+    monkeypatch.setitem(sys.modules, "umap", None)  # importing umap would now fail
+    again = ree.embed(X, "umap", n_neighbors=10)
+    assert again.attrs["cache"] == "hit"
+    pd.testing.assert_frame_equal(first, again)
