@@ -66,3 +66,17 @@ clean:
 	rm -rf book/_build book/lessons book/exercises exercises/_build
 
 # --- certification and lectures (issue 6) ---
+EXAM ?= exercises/exams/physical-separation.yml
+LEARNERS ?= learners.csv
+OUT ?= exam-notebooks
+SLIDES ?= book/_build/slides
+
+# One exam notebook per learner: OUT/<learner_id>.ipynb (numbers drawn per learner id).
+exam: setup
+	$(PY) -m resourcekit.grading exam $(EXAM) --learners $(LEARNERS) --out $(OUT)
+
+# reveal.js comes from the PyPI package sphinx-revealjs (it ships reveal.js's dist/).
+slides: setup
+	@$(PY) -c "import sphinx_revealjs" 2>/dev/null || \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) "sphinx-revealjs>=3.0"
+	$(PY) -m resourcekit.slides --lessons lessons --out $(SLIDES)

@@ -57,7 +57,11 @@ def test_pages_exist(built):
     for term in ("回収率", "歩留まり", "品位", "分離効率", "単体分離"):
         assert term in glossary
     cards = (built / "datasets.html").read_text(encoding="utf-8")
-    assert "O&#39;Sullivan" in cards or "O'Sullivan" in cards
+    from resourcekit import datasets
+
+    for name in datasets.list().index:
+        assert name in cards, f"datasets page lacks {name}"
+    assert "Sullivan" in cards and "Synthetic data." in cards
 
 
 def test_no_script_or_style_from_the_network(built):
@@ -79,8 +83,11 @@ def browser(built):
     chromium = shutil.which("chromium")
     driver_bin = shutil.which("chromedriver")
     assert chromium and driver_bin, "install Debian's chromium and chromium-driver (make test does)"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(built))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     options = webdriver.ChromeOptions()
@@ -118,7 +125,7 @@ def test_altair_chart_is_drawn_offline(browser):
 
 def test_math_is_typeset_offline(browser):
     driver, base = browser
-    driver.get(f"{base}/lessons/04-grade-recovery-yield.html")
+    driver.get(f"{base}/lessons/09-data-reconciliation.html")
     assert _wait_for(driver, "return document.querySelectorAll('mjx-container').length") >= 1
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, ClassVar
 
@@ -31,12 +32,15 @@ class MimeRenderer:
             return None
         from docutils import nodes
 
-        figure = data.content if isinstance(data.content, dict) else json.loads(data.string)
-        MimeRenderer._count += 1
-        div = f"rk-plotly-{MimeRenderer._count}-{abs(hash(data.string)) % 10**8}"
+        figure = data.content
+        if isinstance(figure, str):
+            figure = json.loads(figure)
         payload = json.dumps(
             {"data": figure.get("data", []), "layout": figure.get("layout", {})}
         ).replace("</", "<\\/")
+        MimeRenderer._count += 1
+        digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
+        div = f"rk-plotly-{MimeRenderer._count}-{digest}"
         html = (
             f'<div id="{div}" class="rk-plotly" style="width:100%;min-height:420px"></div>\n'
             f"<script>(function () {{ var fig = {payload}; "

@@ -16,6 +16,7 @@ written; re-grading gives the same result.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import hashlib
 import json
 import multiprocessing
@@ -36,6 +37,7 @@ from .authoring import (
     write_versions,
 )
 from .checks import QuestionResult, check_answer
+from .exam import Exam, ExamError, load_exam, write_exam
 from .runner import RunResult, run_notebook
 
 __all__ = [
@@ -52,6 +54,10 @@ __all__ = [
     "grade_batch",
     "selftest",
     "GradingError",
+    "grade_exams",
+    "find_exam",
+    "write_exam",
+    "load_exam",
 ]
 
 DEFAULT_CELL_TIMEOUT = 30.0
@@ -163,17 +169,7 @@ def _solution_task(master: str, names: list[str], cell_timeout: float) -> RunRes
     return run_notebook(solution_version(master), names, cell_timeout=cell_timeout)
 
 
-def grade_batch(submissions: str | Path, results: str | Path, *,
-                exercises_dir: str | Path = "exercises", exercise: str | None = None,
-                jobs: int | None = None,
-                cell_timeout: float = DEFAULT_CELL_TIMEOUT) -> list[dict[str, Any]]:
-    """Grade every ``*.ipynb`` in ``submissions``; write JSON per submission and a gradebook.
-
-    Each submission runs in its own kernel; ``jobs`` kernels run at once (default: the number
-    of cores). Writes ``results/<stem>.json`` and ``results/gradebook.csv``; never writes into
-    ``submissions``.
-    """
-    submissions, results = Path(submissions), Path(results)
+def _submission_files(submissions: Path, results: Path) -> list[Path]:
     if not submissions.is_dir():
         raise GradingError(f"submissions folder {submissions} does not exist")
     files = sorted(p for p in submissions.glob("*.ipynb") if p.is_file())
@@ -182,6 +178,36 @@ def grade_batch(submissions: str | Path, results: str | Path, *,
     if results.resolve() == submissions.resolve():
         raise GradingError("the results folder must differ from the submissions folder "
                            "(submissions are never written)")
+    return files
+
+
+def _metadata(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        meta = meta.get("resourcekit", {})
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_batch(submissions: str | Path, results: str | Path, *,
+                exercises_dir: str | Path = "exercises", exercise: str | None = None,
+                jobs: int | None = None,
+                cell_timeout: float | None = None,
+                exam: str | Path | None = None) -> list[dict[str, Any]]:
+    """Grade every ``*.ipynb`` in ``submissions``; write JSON per submission and a gradebook.
+
+    Each submission runs in its own kernel; ``jobs`` kernels run at once (default: the number
+    of cores). Writes ``results/<stem>.json`` and ``results/gradebook.csv``; never writes into
+    ``submissions``. Exam submissions (written by ``python -m resourcekit.grading exam``, or
+    any batch when ``exam`` is given) go to :func:`grade_exams`.
+    """
+    submissions, results = Path(submissions), Path(results)
+    files = _submission_files(submissions, results)
+    if exam is not None or any("exam" in _metadata(p) for p in files):
+        return grade_exams(submissions, results, exam=exam, jobs=jobs,
+                           exams_dir=Path(exercises_dir) / "exams", cell_timeout=cell_timeout)
+    cell_timeout = DEFAULT_CELL_TIMEOUT if cell_timeout is None else cell_timeout
     masters = {p.stem: p for p in sorted(Path(exercises_dir).glob("*.ipynb"))}
     if exercise and exercise not in masters:
         raise GradingError(f"unknown exercise {exercise!r}; known: {sorted(masters)}")
@@ -223,6 +249,150 @@ def grade_batch(submissions: str | Path, results: str | Path, *,
         target.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
     write_gradebook(records, results / "gradebook.csv")
     return records
+
+
+def find_exam(name: str | Path, exams_dir: str | Path = "exercises/exams") -> Path:
+    """An exam file from a path or an exam id (``exams_dir/*.yml`` whose ``id`` matches)."""
+    path = Path(name)
+    if path.suffix in (".yml", ".yaml") and path.is_file():
+        return path
+    for candidate in sorted(Path(exams_dir).glob("*.y*ml")):
+        try:
+            if load_exam(candidate).id == str(name):
+                return candidate
+        except ExamError:
+            continue
+    raise GradingError(f"unknown exam {str(name)!r}: not a file, and no exam with that id in "
+                       f"{exams_dir}")
+
+
+def _exam_record_base(exam: Exam, path: Path, learner_id: str | None) -> dict[str, Any]:
+    return {"submission": path.name, "learner_id": learner_id or "", "exam": exam.id,
+            "title": exam.title, "topics": [q.topic for q in exam.questions],
+            "bank_ids": [q.id for q in exam.questions]}
+
+
+def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Path | None = None,
+                exams_dir: str | Path = "exercises/exams", jobs: int | None = None,
+                cell_timeout: float | None = None, date: str | None = None,
+                certificates: bool = True) -> list[dict[str, Any]]:
+    """Grade a folder of exam submissions ``<learner_id>.ipynb``; issue certificates.
+
+    The learner id is the file name; expected answers are recomputed for that id in this
+    process (:func:`resourcekit.grading.exam.expected_for`). Writes ``results/<id>.json``,
+    ``results/gradebook.csv`` (with ``passed`` and ``certificate_code``),
+    ``results/reports/<id>.html`` and, for those who pass with an intact seal,
+    ``results/certificates/<id>.html``.
+    """
+    from .certificates import certificate_code, check_seal, load_key, write_certificate
+    from .exam import LEARNER_ID, exam_spec, expected_for
+    from .report import write_report
+
+    submissions, results = Path(submissions), Path(results)
+    files = _submission_files(submissions, results)
+    metas = {p: _metadata(p) for p in files}
+    exams: dict[str, Exam] = {}
+    if exam is not None:
+        forced = load_exam(find_exam(exam, exams_dir))
+        exams[forced.id] = forced
+    else:
+        for candidate in sorted(Path(exams_dir).glob("*.y*ml")):
+            try:
+                loaded = load_exam(candidate)
+            except ExamError:
+                continue
+            exams[loaded.id] = loaded
+        named = [m.get("exam") for m in metas.values() if m.get("exam") in exams]
+        if not named:
+            raise GradingError(f"no submission names a known exam (exams in {exams_dir}: "
+                               f"{sorted(exams)}); pass --exam")
+        forced = exams[max(set(named), key=named.count)]
+    key = load_key() if certificates else None
+    date = date or _dt.date.today().isoformat()
+
+    plan = {}
+    for p in files:
+        the_exam = forced if exam is not None else exams.get(metas[p].get("exam"), forced)
+        learner_id = p.stem if LEARNER_ID.match(p.stem) else None
+        plan[p] = (the_exam, learner_id)
+    # Expected values first, in this process, before any learner code runs.
+    expected = {p: expected_for(ex, lid) for p, (ex, lid) in plan.items() if lid}
+    specs = {ex.id: exam_spec(ex) for ex, _ in plan.values()}
+    digests = {p: _sha256(p) for p in files}
+
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    context = multiprocessing.get_context("spawn")
+    records = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {}
+        for p, (ex, lid) in plan.items():
+            if lid:
+                timeout = ex.cell_timeout if cell_timeout is None else cell_timeout
+                futures[p] = pool.submit(_run_task, str(p), ex.answer_names, timeout)
+        for p, (ex, lid) in plan.items():
+            spec = specs[ex.id]
+            if lid is None:
+                run = RunResult(errors=[f"the file name {p.name!r} is not a learner id"])
+                record = score(spec, run, {q.id: None for q in spec.questions})
+            else:
+                try:
+                    run = futures[p].result()
+                except Exception as err:  # a crashed worker costs this submission only
+                    run = RunResult(errors=[f"grading failed: {type(err).__name__}"])
+                record = score(spec, run, expected[p])
+            record.update(_exam_record_base(ex, p, lid))
+            record["submission_sha256"] = digests[p]
+            meta = metas[p]
+            sealed = bool(lid) and meta.get("exam") == ex.id and check_seal(
+                ex.id, lid, meta.get("name", ""), meta.get("seal"), key) if key else False
+            record["name"] = meta.get("name", "") if sealed else ""
+            record["identity_sealed"] = sealed
+            if certificates and not sealed:
+                record["problems"].append(
+                    "the exam's identity seal does not match (file renamed or metadata edited): "
+                    "no certificate; ask the lecturer")
+            code = ""
+            if certificates and record["passed"] and sealed:
+                code = certificate_code(record, date=date, key=key)
+            record["certificate_code"] = code
+            record["date"] = date
+            records.append(record)
+
+    results.mkdir(parents=True, exist_ok=True)
+    protected = {p.resolve() for p in files}
+    for record in records:
+        stem = Path(record["submission"]).stem
+        target = results / f"{stem}.json"
+        if target.resolve() in protected:
+            raise GradingError(f"refusing to overwrite submission {target}")
+        target.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
+        write_report(record, results / "reports" / f"{stem}.html")
+        if record["certificate_code"]:
+            write_certificate(record, record["certificate_code"],
+                              results / "certificates" / f"{record['learner_id']}.html",
+                              title=record["title"], key=key)
+    write_exam_gradebook(records, results / "gradebook.csv")
+    return records
+
+
+def write_exam_gradebook(records: list[dict[str, Any]], path: str | Path) -> Path:
+    """Exam gradebook: learner, points per question, total, ``passed``, ``certificate_code``."""
+    qids: list[str] = []
+    for record in records:
+        for q in record["questions"]:
+            if q["id"] not in qids:
+                qids.append(q["id"])
+    path = Path(path)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["submission", "learner_id", "name", "exam", *qids, "score",
+                         "max_score", "percent", "passed", "certificate_code"])
+        for r in records:
+            points = {q["id"]: q["points"] for q in r["questions"]}
+            writer.writerow([r["submission"], r["learner_id"], r["name"], r["exam"],
+                             *[points.get(q, "") for q in qids], r["score"], r["max_score"],
+                             r["percent"], r["passed"], r["certificate_code"]])
+    return path
 
 
 def write_gradebook(records: list[dict[str, Any]], path: str | Path) -> Path:

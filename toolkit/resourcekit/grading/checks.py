@@ -60,7 +60,8 @@ def _numbers(got: Any, expected: Any, q: Question) -> tuple[float, str]:
         if not wrong:
             return 1.0, "all values correct"
         shown = ", ".join(map(str, wrong[:8])) + (" ..." if len(wrong) > 8 else "")
-        return share, f"{len(keys) - len(wrong)} of {len(keys)} values within tolerance; check: {shown}"
+        good = len(keys) - len(wrong)
+        return share, f"{good} of {len(keys)} values within tolerance; check: {shown}"
     if type(got) is not list:
         return 0.0, f"`{q.answer}` should be a list, array or Series of numbers"
     if len(got) != len(expected):

@@ -153,7 +153,8 @@ def run_notebook(
             if cell_index != scratch and size > MAX_OUTPUT_CHARS and msg["msg_type"] != "stream":
                 return None
             if cell_index != scratch and msg["msg_type"] == "stream":
-                total = sum(len(o.get("text", "")) for o in outs if o.get("output_type") == "stream")
+                total = sum(len(o.get("text", "")) for o in outs
+                            if o.get("output_type") == "stream")
                 if total > MAX_OUTPUT_CHARS:
                     return None
             return super().output(outs, msg, display_id, cell_index)
