@@ -1,7 +1,8 @@
 """Gather what the book shows before `jupyter-book build` (run by `make book`).
 
-- copies ``lessons/*.ipynb`` to ``book/lessons/`` (adding a "try it live" pointer) and the student versions of the exercises
-  (``exercises/_build/student/``, from ``make exercises``) to ``book/exercises/``;
+- copies ``lessons/*.ipynb`` to ``book/lessons/`` (adding a "try it live" pointer) and the
+  student versions of the exercises (``exercises/_build/student/``, from ``make exercises``) to
+  ``book/exercises/``;
 - writes ``book/datasets.md`` from the dataset cards;
 - writes the JavaScript the pages need into ``book/_static/``, once per book, so that charts
   render with no network: vega + vega-lite + vega-embed (from vl-convert-python) and plotly.js

@@ -6,10 +6,8 @@ import hashlib
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from resourcekit import datasets
 
 NAMES = list(datasets.list().index)
@@ -47,7 +45,8 @@ def test_synthetic_sets_are_reproduced_by_their_script(name, tmp_path):
 
 
 def test_corrupt_file_is_refused(tmp_path, monkeypatch):
-    shutil.copytree(datasets.data_dir() / "osullivan2020_apatite", tmp_path / "osullivan2020_apatite")
+    name = "osullivan2020_apatite"
+    shutil.copytree(datasets.data_dir() / name, tmp_path / name)
     data = tmp_path / "osullivan2020_apatite" / "data.csv"
     data.write_bytes(data.read_bytes().replace(b"2363", b"2364", 1))
     monkeypatch.setattr(datasets, "data_dir", lambda: tmp_path)

@@ -39,4 +39,4 @@ def test_environment_matches_pyproject():
                                    if wanted[n] != listed[n]),
     }
     pip_items = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
-    assert any(item.startswith("-e .") for item in pip_items), "environment must install the project"
+    assert any(item.startswith("-e .") for item in pip_items), "environment.yml must install us"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from resourcekit.grading import read_spec, selftest, student_version
 
 REPO = Path(__file__).resolve().parents[1]

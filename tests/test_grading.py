@@ -11,7 +11,6 @@ import nbformat
 import pytest
 from conftest import demo_master
 from nbformat.v4 import new_code_cell, new_notebook
-
 from resourcekit.grading import (
     ExerciseFormatError,
     grade_batch,
@@ -89,10 +88,12 @@ ATTACKS = {
     ],
     # objects that claim to equal anything
     "always_true": [
-        "class T(float):\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\n"
+        "class T(float):\n    def __eq__(self, o): return True\n"
+        "    def __ne__(self, o): return False\n"
         "class D(dict):\n    def __eq__(self, o): return True\n"
         "recovery = T(0.1)\ngrades = D()\n"
-        "class S(str):\n    def __eq__(self, o): return True\n    def casefold(self): return 'newton'\n"
+        "class S(str):\n    def __eq__(self, o): return True\n"
+        "    def casefold(self): return 'newton'\n"
         "label = S('wrong')",
     ],
     # looking around for the expected values and the checks

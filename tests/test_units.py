@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from resourcekit.units import Quantity, fraction_factor, parse_unit, split_unit, to_fraction, ureg
 
 

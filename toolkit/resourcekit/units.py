@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # pint loads on first use: building a registry costs ~0.3 s
     import pint
 
 __all__ = [
-    "ureg",
-    "Quantity",
+    "ureg",  # noqa: F822 - built lazily by __getattr__
+    "Quantity",  # noqa: F822
     "registry",
     "is_quantity",
     "parse_unit",
@@ -200,7 +200,7 @@ def to_fraction(value: Any, name: str = "grade") -> Any:
     >>> to_fraction(5)
     Traceback (most recent call last):
     ...
-    ValueError: grade = 5 is outside [0, 1]: pass a mass fraction, or a quantity with its unit, e.g. resourcekit.units.Quantity(5, '%') or Quantity(5, 'g/t')
+    ValueError: grade = 5 is outside [0, 1]: pass a mass fraction, or a quantity with its unit...
     """
     if is_quantity(value):
         if not value.dimensionless:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def _names() -> builtins.list[str]:
     return sorted(p.parent.name for p in root.glob("*/card.yml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_card(name: str) -> dict[str, Any]:
     import yaml
 
