@@ -77,6 +77,4 @@ exam: setup
 
 # reveal.js comes from the PyPI package sphinx-revealjs (it ships reveal.js's dist/).
 slides: setup
-	@$(PY) -c "import sphinx_revealjs" 2>/dev/null || \
-	  $(VENV)/bin/uv pip install --quiet --python $(PY) "sphinx-revealjs>=3.0"
 	$(PY) -m resourcekit.slides --lessons lessons --out $(SLIDES)

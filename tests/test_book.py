@@ -29,7 +29,7 @@ def test_toc_lists_every_lesson_and_exercise():
         assert f"lessons/{path.stem}" in files
     for path in sorted((REPO / "exercises").glob("*.ipynb")):
         assert f"exercises/{path.stem}" in files
-    assert {"glossary", "datasets", "api"} <= files
+    assert {"glossary", "datasets", "api", "lecturer-guide"} <= files
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ def test_lesson_follows_the_template(path):
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
 def test_lesson_executes_in_a_fresh_kernel(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError naming the cell on any failure
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs

@@ -1,0 +1,190 @@
+"""Exams: per-learner variants, expected answers in the grader, integrity of exam grading."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+from resourcekit.grading import grade_batch
+from resourcekit.grading.certificates import verify_certificate, verify_code
+from resourcekit.grading.exam import (
+    ExamError,
+    exam_notebook,
+    expected_for,
+    learner_seed,
+    load_exam,
+    read_learners,
+    variant,
+    write_exam,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+EXAM = REPO / "exercises" / "exams" / "physical-separation.yml"
+KEY = "exam-test-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("RESOURCEKIT_CERT_KEY", KEY)
+
+
+def test_exam_file_is_sound():
+    exam = load_exam(EXAM)
+    assert len(exam.questions) == 10
+    assert 0 < exam.pass_mark <= 1 and exam.max_score == 16
+    assert {"efficiency", "partition", "sorting", "circuits", "mass balance"} <= set(exam.topics)
+
+
+def test_variants_differ_between_learners_and_are_stable():
+    exam = load_exam(EXAM)
+    a1, a2, b = variant(exam, "alice"), variant(exam, "alice"), variant(exam, "bob")
+    assert a1 == a2
+    assert learner_seed(exam.id, "alice") == learner_seed(exam.id, "alice")
+    differ = [q for q in a1 if a1[q] != b[q]]
+    assert len(differ) == len(a1)  # every question has other numbers for a neighbour
+    ea, eb = expected_for(exam, "alice"), expected_for(exam, "bob")
+    assert ea == expected_for(exam, "alice") and ea != eb
+
+
+def test_every_variant_is_answerable():
+    # the bank's ranges must give physically consistent data for any learner id
+    exam = load_exam(EXAM)
+    for i in range(150):
+        expected = expected_for(exam, f"learner-{i}")
+        assert 0 < expected["q1"] < 1 and 0 < expected["q2"] < 1 and 0 < expected["q3"] < 1
+
+
+def test_drawn_values_stay_in_their_ranges():
+    exam = load_exam(EXAM)
+    for lid in ("a", "b", "c", "d", "e"):
+        p = variant(exam, lid)["recovery-two-product"]
+        assert 0.6 <= p["cu_feed"] <= 2.0 and 18 <= p["cu_conc"] <= 30
+        assert 0.05 <= p["cu_tail"] <= 0.25
+
+
+def test_expected_answers_use_the_toolkit():
+    # Wills & Finch (2016) ch. 1: R = c (f - t) / (f (c - t)), checked by hand for the draw
+    exam = load_exam(EXAM)
+    p = variant(exam, "alice")["recovery-two-product"]
+    f, c, t = p["cu_feed"], p["cu_conc"], p["cu_tail"]
+    assert expected_for(exam, "alice")["q1"] == pytest.approx(c * (f - t) / (f * (c - t)),
+                                                               rel=1e-12)
+
+
+def test_bad_inputs_are_refused(tmp_path):
+    with pytest.raises(ExamError, match="learner id"):
+        variant(load_exam(EXAM), "../etc/passwd")
+    bad = tmp_path / "learners.csv"
+    bad.write_text("id,name\nx,y\n")
+    with pytest.raises(ExamError, match="missing column"):
+        read_learners(bad)
+    bad.write_text("learner_id,name\nx,y\nx,z\n")
+    with pytest.raises(ExamError, match="appears twice"):
+        read_learners(bad)
+    exam = tmp_path / "e.yml"
+    exam.write_text(f"id: e\nbank: {REPO / 'exercises/bank/physical-separation.yml'}\n"
+                    "questions: [no-such-question]\n")
+    with pytest.raises(ExamError, match="not in the bank"):
+        load_exam(exam)
+    exam.write_text(f"id: e\nbank: {REPO / 'exercises/bank/physical-separation.yml'}\n"
+                    "questions: [recovery-two-product, recovery-two-product]\n")
+    with pytest.raises(ExamError, match="unique"):
+        load_exam(exam)
+
+
+def test_student_notebook_hides_solutions():
+    exam = load_exam(EXAM)
+    text = nbformat.writes(exam_notebook(exam, "alice", "Alice"))
+    assert "sep.two_product(cu_feed" not in text and "# YOUR CODE HERE" in text
+    for qid, value in expected_for(exam, "alice").items():
+        if isinstance(value, float) and qid != "q7":  # q7's answer is one of the data values
+            assert repr(value) not in text
+
+
+def _edit(path: Path, target: Path, change) -> None:
+    nb = nbformat.read(str(path), as_version=4)
+    change(nb)
+    nbformat.write(nb, str(target))
+
+
+@pytest.mark.slow
+def test_exam_grading_end_to_end(tmp_path):
+    learners = tmp_path / "learners.csv"
+    learners.write_text("learner_id,name\nalice,Alice Tanaka\nbob,Bob Suzuki\ncarol,Carol Sato\n"
+                        "dave,Dave Ito\neve,Eve Mori\n")
+    student, solution, subs = tmp_path / "student", tmp_path / "solution", tmp_path / "subs"
+    write_exam(EXAM, learners, student)
+    write_exam(EXAM, learners, solution, solutions=True)
+    subs.mkdir()
+    # alice: the reference answers -> passes
+    (subs / "alice.ipynb").write_bytes((solution / "alice.ipynb").read_bytes())
+    # bob: untouched -> 0
+    (subs / "bob.ipynb").write_bytes((student / "bob.ipynb").read_bytes())
+    # carol: loops forever in question 1, answers the rest
+    _edit(solution / "carol.ipynb", subs / "carol.ipynb",
+          lambda nb: nb.cells.__setitem__(4, new_code_cell("while True:\n    pass")))
+
+    # dave: takes alice's data cells and answers (edits the seed/data and learner id) -> nothing
+    def as_alice(nb):
+        alice = nbformat.read(str(solution / "alice.ipynb"), as_version=4)
+        nb.cells = alice.cells
+        nb.metadata["resourcekit"]["learner_id"] = "alice"
+    _edit(solution / "dave.ipynb", subs / "dave.ipynb", as_alice)
+    # eve: submits her friend alice's solved file under her own name, metadata and all
+    (subs / "eve.ipynb").write_bytes((solution / "alice.ipynb").read_bytes())
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
+
+    results = tmp_path / "results"
+    records = grade_batch(subs, results, exercises_dir=REPO / "exercises", jobs=2,
+                          cell_timeout=3)
+    by = {r["learner_id"]: r for r in records}
+    assert by["alice"]["percent"] == 100 and by["alice"]["passed"]
+    assert by["bob"]["score"] == 0 and not by["bob"]["passed"]
+    assert by["carol"]["questions"][0]["points"] == 0 and by["carol"]["timed_out_cells"]
+    assert by["carol"]["score"] == 14
+    assert by["dave"]["score"] == 0, by["dave"]["questions"]
+    # eve: alice's numbers are not eve's, and the seal names alice: no certificate
+    assert by["eve"]["score"] < 16 * 0.7 and by["eve"]["certificate_code"] == ""
+    assert not by["eve"]["identity_sealed"]
+
+    rows = {r["learner_id"]: r for r in csv.DictReader(open(results / "gradebook.csv"))}
+    assert {"passed", "certificate_code", "q1", "q10", "score"} <= set(rows["alice"])
+    assert rows["alice"]["passed"] == "True" and rows["bob"]["certificate_code"] == ""
+    code = rows["alice"]["certificate_code"]
+    v = verify_code(code)
+    assert (v.learner_id, v.name, v.score) == ("alice", "Alice Tanaka", 16.0)
+    assert verify_certificate(results / "certificates" / "alice.html").learner_id == "alice"
+    assert not (results / "certificates" / "bob.html").exists()
+    # reports never show an expected value
+    report = (results / "reports" / "bob.html").read_text()
+    for value in expected_for(load_exam(EXAM), "bob").values():
+        if isinstance(value, float):
+            assert f"{value:.6g}" not in report
+    assert "Hint:" in report
+    # submissions untouched; re-grading gives the same points
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
+    assert before == after
+    again = json.loads((results / "alice.json").read_text())
+    assert again["questions"] == by["alice"]["questions"]
+
+
+@pytest.mark.slow
+def test_cli_exam_writes_one_notebook_per_learner(tmp_path):
+    learners = tmp_path / "learners.csv"
+    learners.write_text("learner_id,name\nl1,One\nl2,Two\n")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "resourcekit.grading", "exam", str(EXAM),
+                          "--learners", str(learners), "--out", str(out)],
+                         capture_output=True, text=True, env={**__import__("os").environ,
+                                                              "RESOURCEKIT_CERT_KEY": KEY})
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["l1.ipynb", "l2.ipynb"]
+    meta = nbformat.read(str(out / "l1.ipynb"), as_version=4).metadata["resourcekit"]
+    assert meta["learner_id"] == "l1" and meta["exam"] == "physical-separation"
