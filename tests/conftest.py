@@ -10,6 +10,18 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Rougher-cleaner-scavenger circuit with two recycles (cleaner tail and scavenger concentrate
+# back to the rougher): the mass-balance tests' common flowsheet.
+RCS_EDGES = [
+    ("feed", None, "rougher"),
+    ("rc", "rougher", "cleaner"),
+    ("rt", "rougher", "scav"),
+    ("cc", "cleaner", None),
+    ("ct", "cleaner", "rougher"),
+    ("sc", "scav", "rougher"),
+    ("st", "scav", None),
+]
+
 CHECKS = """\
 title: Demo exercise (grader tests)
 pass_mark: 0.5

@@ -5,17 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import RCS_EDGES as EDGES
 from resourcekit.massbalance import Flowsheet, FlowsheetError
-
-EDGES = [
-    ("feed", None, "rougher"),
-    ("rc", "rougher", "cleaner"),
-    ("rt", "rougher", "scav"),
-    ("cc", "cleaner", None),
-    ("ct", "cleaner", "rougher"),
-    ("sc", "scav", "rougher"),
-    ("st", "scav", None),
-]
 
 
 def test_from_edges_list_and_frame_agree():

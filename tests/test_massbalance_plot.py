@@ -5,17 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import RCS_EDGES as EDGES
 from resourcekit.massbalance import Flowsheet, sankey
-
-EDGES = [
-    ("feed", None, "rougher"),
-    ("rc", "rougher", "cleaner"),
-    ("rt", "rougher", "scav"),
-    ("cc", "cleaner", None),
-    ("ct", "cleaner", "rougher"),
-    ("sc", "scav", "rougher"),
-    ("st", "scav", None),
-]
 
 
 @pytest.fixture(scope="module")

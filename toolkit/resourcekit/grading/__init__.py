@@ -375,8 +375,24 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
     return records
 
 
+EXAM_COLUMNS = (("submission", "learner_id", "name", "exam"),
+                ("score", "max_score", "percent", "passed", "certificate_code"))
+
+
 def write_exam_gradebook(records: list[dict[str, Any]], path: str | Path) -> Path:
     """Exam gradebook: learner, points per question, total, ``passed``, ``certificate_code``."""
+    return write_gradebook(records, path, before=EXAM_COLUMNS[0], after=EXAM_COLUMNS[1])
+
+
+def write_gradebook(
+    records: list[dict[str, Any]],
+    path: str | Path,
+    *,
+    before: tuple[str, ...] = ("submission", "exercise", "score", "max_score", "percent",
+                               "passed"),
+    after: tuple[str, ...] = (),
+) -> Path:
+    """One row per submission: the ``before`` fields, points per question, the ``after`` fields."""
     qids: list[str] = []
     for record in records:
         for q in record["questions"]:
@@ -385,32 +401,11 @@ def write_exam_gradebook(records: list[dict[str, Any]], path: str | Path) -> Pat
     path = Path(path)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["submission", "learner_id", "name", "exam", *qids, "score",
-                         "max_score", "percent", "passed", "certificate_code"])
+        writer.writerow([*before, *qids, *after])
         for r in records:
             points = {q["id"]: q["points"] for q in r["questions"]}
-            writer.writerow([r["submission"], r["learner_id"], r["name"], r["exam"],
-                             *[points.get(q, "") for q in qids], r["score"], r["max_score"],
-                             r["percent"], r["passed"], r["certificate_code"]])
-    return path
-
-
-def write_gradebook(records: list[dict[str, Any]], path: str | Path) -> Path:
-    """One row per submission: submission, exercise, score, max_score, percent, passed, q-points."""
-    qids: list[str] = []
-    for record in records:
-        for q in record["questions"]:
-            if q["id"] not in qids:
-                qids.append(q["id"])
-    path = Path(path)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["submission", "exercise", "score", "max_score", "percent", "passed",
-                         *qids])
-        for r in records:
-            points = {q["id"]: q["points"] for q in r["questions"]}
-            writer.writerow([r["submission"], r["exercise"], r["score"], r["max_score"],
-                             r["percent"], r["passed"], *[points.get(q, "") for q in qids]])
+            writer.writerow([*(r[c] for c in before), *(points.get(q, "") for q in qids),
+                             *(r[c] for c in after)])
     return path
 
 

@@ -534,6 +534,16 @@ def _label(prob: _Problem, i: int) -> str:
     return f"{prob.fs.streams[j]}/{prob.meas.columns[k]}"
 
 
+
+def _node_groups(n_nodes: int, ends: np.ndarray, streams: np.ndarray) -> np.ndarray:
+    """Group label of each node once the two ends of each of ``streams`` are joined."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    e = ends[np.asarray(streams, dtype=int)]
+    graph = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n_nodes, n_nodes))
+    return connected_components(graph, directed=False)[1]
+
 def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any]:
     """Flows-only closed form with sparse algebra; unmeasured streams by graph contraction.
 
@@ -555,19 +565,7 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
     xi = np.nonzero(meas_mask)[0]
     ui = np.nonzero(~meas_mask)[0]
     # groups of nodes joined by unmeasured streams (node m = outside)
-    parent = np.arange(m + 1)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for j in ui:
-        ra, rb = find(ends[j, 0]), find(ends[j, 1])
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([find(i) for i in range(m + 1)])
+    roots = _node_groups(m + 1, ends, ui)
     outside = roots[m]
     groups = [r for r in np.unique(roots) if r != outside]
     gix = {r: k for k, r in enumerate(groups)}
@@ -741,19 +739,7 @@ def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
     # groups: nodes joined by non-bridge unmeasured streams are merged
     unmeasured = np.setdiff1d(np.arange(len(ends)), xi)
     cyc = np.setdiff1d(unmeasured, bridge_streams)
-    parent = np.arange(m + 1)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for j in cyc:
-        ra, rb = find(ends[j, 0]), find(ends[j, 1])
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    grp = np.array([find(i) for i in range(m + 1)])
+    grp = _node_groups(m + 1, ends, cyc)
     imb = np.zeros(m + 1)
     node_imb = a[:, xi] @ x_hat
     np.add.at(imb, grp[:m], node_imb)
