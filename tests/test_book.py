@@ -34,11 +34,18 @@ def test_toc_lists_every_lesson_and_exercise():
 
 @pytest.fixture(scope="module")
 def built():
-    subprocess.run([sys.executable, "-m", "resourcekit.grading", "build"], cwd=REPO, check=True,
-                   capture_output=True)
-    subprocess.run([sys.executable, str(BOOK / "prepare.py")], cwd=REPO, check=True)
-    run = subprocess.run([str(BIN / "jupyter-book"), "build", str(BOOK), "--warningiserror",
-                          "--keep-going"], cwd=REPO, capture_output=True, text=True)
+    # A lock, so that two test workers never build the same book at once (the second build
+    # then finds everything cached and takes seconds).
+    import fcntl
+
+    (BOOK / "_build").mkdir(exist_ok=True)
+    with open(BOOK / "_build" / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([sys.executable, "-m", "resourcekit.grading", "build"], cwd=REPO,
+                       check=True, capture_output=True)
+        subprocess.run([sys.executable, str(BOOK / "prepare.py")], cwd=REPO, check=True)
+        run = subprocess.run([str(BIN / "jupyter-book"), "build", str(BOOK), "--warningiserror",
+                              "--keep-going"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     return HTML
 
