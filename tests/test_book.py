@@ -94,7 +94,7 @@ def browser(built):
         def log_message(self, *args):
             pass
 
-    handler = functools.partial(Quiet, directory=str(built))
+    handler = functools.partial(Quiet, directory=str(built.parent))  # book/_build
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     options = webdriver.ChromeOptions()
@@ -107,8 +107,8 @@ def browser(built):
 
     driver = webdriver.Chrome(service=Service(driver_bin), options=options)
     driver.set_page_load_timeout(60)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield driver, base
+    root = f"http://127.0.0.1:{server.server_address[1]}"
+    yield driver, f"{root}/html"
     driver.quit()
     server.shutdown()
 
@@ -141,3 +141,34 @@ def test_sankey_is_drawn_offline(browser):
     driver.get(f"{base}/lessons/10-material-flows-urban-mine.html")
     assert _wait_for(driver, "return document.querySelectorAll("
                              "'.rk-plotly .sankey, .rk-plotly g.sankey-node').length") >= 1
+
+
+def test_slide_deck_renders_offline(browser):
+    # `make slides` writes book/_build/slides/<lesson>.slides.html; here one lesson's deck.
+    from resourcekit.slides import build_slides
+
+    driver, base = browser
+    (deck,) = build_slides(REPO / "lessons", BOOK / "_build" / "slides",
+                           names=["04-grade-recovery-yield"], timeout=300)
+    page = deck.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", page)
+    driver.get(f"{base}/../slides/{deck.name}")
+    assert _wait_for(driver, "return window.Reveal && Reveal.isReady && Reveal.isReady()")
+    assert _wait_for(driver, "return document.querySelectorAll("
+                             "'.reveal svg.marks, .reveal canvas').length") >= 1
+
+
+def test_certificate_renders_offline(browser, tmp_path):
+    from resourcekit.grading.certificates import certificate_code, write_certificate
+
+    driver, base = browser
+    key = b"browser-test-key-0123456789"
+    record = {"exam": "physical-separation", "learner_id": "alice", "name": "Alice Tanaka",
+              "score": 14.0, "max_score": 16.0, "submission_sha256": "ab" * 32,
+              "questions": [{"id": "q1", "points": 2.0}]}
+    code = certificate_code(record, date="2026-11-22", key=key)
+    out = write_certificate(record, code, BOOK / "_build" / "certificates" / "alice.html",
+                            title="Physical separation", key=key)
+    driver.get(f"{base}/../certificates/{out.name}")
+    text = driver.find_element("tag name", "body").text
+    assert "Alice Tanaka" in text and code in text.replace("\n", "")
