@@ -36,7 +36,7 @@ exercises: setup
 
 book: exercises
 	$(PY) book/prepare.py
-	$(VENV)/bin/jupyter-book build book --warningiserror --nitpicky --keep-going
+	$(VENV)/bin/jupyter-book build book --warningiserror --keep-going
 	@echo "Book: $(CURDIR)/book/_build/html/index.html"
 
 # Chromium for the headless browser tests (Debian packages).
