@@ -11,6 +11,7 @@ import pytest
 from resourcekit.grading.certificates import (
     CertificateError,
     certificate_code,
+    certificate_pdf,
     check_seal,
     load_key,
     seal_exam,
@@ -99,3 +100,13 @@ def test_cli_verify_exit_codes(monkeypatch):
     bad = subprocess.run([sys.executable, "-m", "resourcekit.grading", "verify",
                           code[:-2] + "zz"], capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "NOT VALID" in bad.stderr
+
+
+def test_certificate_pdf_with_headless_chromium(tmp_path):
+    # make test installs Debian's chromium; the certificate page has no external resources
+    code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    page = write_certificate(RECORD, code, tmp_path / "alice.html", title="Cert", key=KEY)
+    pdf = certificate_pdf(page)
+    assert pdf == tmp_path / "alice.pdf"
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and len(data) > 2000

@@ -21,6 +21,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -284,7 +285,13 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
     ``results/reports/<id>.html`` and, for those who pass with an intact seal,
     ``results/certificates/<id>.html``.
     """
-    from .certificates import certificate_code, check_seal, load_key, write_certificate
+    from .certificates import (
+        certificate_code,
+        certificate_pdf,
+        check_seal,
+        load_key,
+        write_certificate,
+    )
     from .exam import LEARNER_ID, exam_spec, expected_for
     from .report import write_report
 
@@ -368,9 +375,13 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
         target.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
         write_report(record, results / "reports" / f"{stem}.html")
         if record["certificate_code"]:
-            write_certificate(record, record["certificate_code"],
-                              results / "certificates" / f"{record['learner_id']}.html",
-                              title=record["title"], key=key)
+            page = write_certificate(record, record["certificate_code"],
+                                     results / "certificates" / f"{record['learner_id']}.html",
+                                     title=record["title"], key=key)
+            try:  # a PDF copy where headless Chromium is installed; the HTML stands alone
+                certificate_pdf(page)
+            except (OSError, subprocess.SubprocessError) as err:
+                record["problems"].append(f"PDF certificate not written: {type(err).__name__}")
     write_exam_gradebook(records, results / "gradebook.csv")
     return records
 

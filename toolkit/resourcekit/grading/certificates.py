@@ -53,6 +53,7 @@ __all__ = [
     "verify_code",
     "verify_certificate",
     "write_certificate",
+    "certificate_pdf",
     "result_digest",
     "seal_exam",
     "check_seal",
@@ -246,6 +247,34 @@ code {{ font-size: .85em; word-break: break-all; }}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def certificate_pdf(html_path: str | Path, *, timeout: float = 60.0) -> Path | None:
+    """Print a certificate's HTML to PDF next to it with headless Chromium, if installed.
+
+    The page has no external resources, so this works offline. Returns the PDF's path, or None
+    when no Chromium is found (the HTML certificate stands alone; ``make test`` installs
+    Debian's ``chromium``).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    browser = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                    if shutil.which(n)), None)
+    if browser is None:
+        return None
+    html_path = Path(html_path).resolve()
+    pdf = html_path.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="rk-chromium-") as profile:
+        subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--no-pdf-header-footer",
+             f"--print-to-pdf={pdf}", html_path.as_uri()],
+            check=True, capture_output=True, timeout=timeout,
+        )
+    return pdf if pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-" else None
 
 
 def verify_certificate(path: str | Path, key: bytes | None = None) -> Verified:
