@@ -416,19 +416,26 @@ def selectivity_index(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0
 # --------------------------------------------------------------------------- three / n products
 
 
-@dataclass(frozen=True)
-class ThreeProductResult:
-    """Mass yields of two concentrates and a tailing, and recoveries (metal x product)."""
+class _ProductTable:
+    """``summary()`` shared by the multi-product results: yields and recoveries per product."""
 
     mass_yields: pd.Series
     recoveries: pd.DataFrame
-    grades: pd.DataFrame
 
     def summary(self) -> pd.DataFrame:
         """Yields and recoveries in one table (rows: products)."""
         out = self.recoveries.T.add_prefix("recovery_")
         out.insert(0, "mass_yield", self.mass_yields)
         return out
+
+
+@dataclass(frozen=True)
+class ThreeProductResult(_ProductTable):
+    """Mass yields of two concentrates and a tailing, and recoveries (metal x product)."""
+
+    mass_yields: pd.Series
+    recoveries: pd.DataFrame
+    grades: pd.DataFrame
 
 
 def _assay_pair(value: Any, name: str, metals: list[str] | None) -> tuple[np.ndarray, list[str]]:
@@ -514,18 +521,12 @@ def three_product(
 
 
 @dataclass(frozen=True)
-class NProductResult:
+class NProductResult(_ProductTable):
     """Least-squares mass yields of n products and the component recoveries."""
 
     mass_yields: pd.Series
     recoveries: pd.DataFrame
     residuals: pd.Series
-
-    def summary(self) -> pd.DataFrame:
-        """Yields and recoveries (rows: products)."""
-        out = self.recoveries.T.add_prefix("recovery_")
-        out.insert(0, "mass_yield", self.mass_yields)
-        return out
 
 
 def n_product(feed: Any, products: pd.DataFrame, *, weights: Any = None) -> NProductResult:
