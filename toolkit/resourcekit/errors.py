@@ -1,0 +1,87 @@
+"""One exception family for the whole toolkit.
+
+Every error the toolkit raises on purpose derives from :class:`ResourcekitError`, so a caller can
+catch all of them at once; each subclass also derives from the built-in exception that older code
+expected (``ValueError``, ``KeyError``, ``RuntimeError``), so ``except ValueError`` keeps working.
+Messages name the argument or column, the value, and what is allowed.
+
+=======================  ===========================  ==================================================
+class                    also a                       raised for
+=======================  ===========================  ==================================================
+``UnitError``            ``ValueError``               a unit that is missing, unknown, of the wrong
+                                                      dimension, or contradicts another
+``DataError``            ``ValueError``               a value out of range: NaN where none is allowed,
+                                                      inf, negative mass, fraction above 1, text
+``LabelError``           ``DataError``, ``KeyError``  labels (index or columns) that do not match,
+                                                      are duplicated or are missing
+``OptionError``          ``ValueError``               an unknown ``method=``/``model=``/option string
+``FlowsheetError``       ``ValueError``               a flowsheet that is malformed or cannot be solved
+``GradingError``         ``RuntimeError``             a submission or exercise that cannot be graded
+``DatasetError``         ``RuntimeError``             a dataset that is missing, unknown or corrupt
+=======================  ===========================  ==================================================
+
+Warnings: :class:`ResourcekitWarning`, with :class:`MissingValueWarning` for NaN that the boundary
+passes through (it is reported, never turned into 0).
+
+>>> from resourcekit.errors import ResourcekitError, DataError
+>>> issubclass(DataError, ValueError) and issubclass(DataError, ResourcekitError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ResourcekitError",
+    "UnitError",
+    "DataError",
+    "LabelError",
+    "OptionError",
+    "FlowsheetError",
+    "GradingError",
+    "DatasetError",
+    "ResourcekitWarning",
+    "MissingValueWarning",
+]
+
+
+class ResourcekitError(Exception):
+    """Base of every error the toolkit raises on purpose."""
+
+    def __str__(self) -> str:  # KeyError subclasses would otherwise print the repr
+        return str(self.args[0]) if self.args else ""
+
+
+class UnitError(ResourcekitError, ValueError):
+    """A unit that is missing, unknown, of the wrong dimension, mixed or contradictory."""
+
+
+class DataError(ResourcekitError, ValueError):
+    """A value the function cannot use: NaN where none is allowed, inf, negative, out of range."""
+
+
+class LabelError(DataError, KeyError):
+    """Index labels or columns that do not match, are duplicated, or are missing."""
+
+
+class OptionError(ResourcekitError, ValueError):
+    """An unknown option (``method=``, ``model=``, ``criterion=`` ...)."""
+
+
+class FlowsheetError(ResourcekitError, ValueError):
+    """A flowsheet that is malformed, inconsistent with its data, or cannot be solved."""
+
+
+class GradingError(ResourcekitError, RuntimeError):
+    """A submission or exercise that cannot be graded as asked."""
+
+
+class DatasetError(ResourcekitError, RuntimeError):
+    """A dataset that is missing, unknown or corrupt."""
+
+
+class ResourcekitWarning(UserWarning):
+    """Base of the toolkit's warnings."""
+
+
+class MissingValueWarning(ResourcekitWarning):
+    """NaN in an input: passed through as NaN (never 0) and reported."""
