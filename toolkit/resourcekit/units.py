@@ -38,15 +38,34 @@ __all__ = [
 
 
 
+# pint parses every unit; these preprocessors only rewrite the spellings of lab sheets, journals
+# and databases into pint's grammar before it parses (``wt %`` -> ``wt_percent``, ``kg-1`` ->
+# ``kg**-1``). They run on every string the registry parses.
+_PREPROCESSORS = (
+    (re.compile(r"\b(?:wt|mass|m)\s*\.?\s*(?:%|pct\b|percent\b)", re.IGNORECASE), "wt_percent"),
+    (re.compile(r"\bpct\b", re.IGNORECASE), "percent"),
+    (re.compile(r"(?<=[A-Za-z])(-?\d+)\b"), r"**\1"),  # kg-1 -> kg**-1, cm3 -> cm**3
+)
+
+
+def _preprocess(text: str) -> str:
+    for pattern, replacement in _PREPROCESSORS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The shared registry, built on first use (also reachable as ``units.ureg``)."""
     import pint
 
-    reg = pint.UnitRegistry(on_redefinition="raise", cache_folder=None)
+    reg = pint.UnitRegistry(on_redefinition="raise", cache_folder=None,
+                            preprocessors=[_preprocess])
     reg.define("ppb = 1e-9 = parts_per_billion")
     reg.define("ppt = 1e-12 = parts_per_trillion")
     reg.define("wt_percent = 0.01 = wtpercent")
+    reg.define("tph = metric_ton / hour")
+    reg.define("gpt = gram / metric_ton")
     pint.set_application_registry(reg)
     return reg
 
@@ -64,42 +83,18 @@ def is_quantity(value: Any) -> bool:
     """True for a pint Quantity (checked without importing pint when none was made)."""
     return type(value).__module__.startswith("pint") and hasattr(value, "units")
 
-# Spellings found in lab spreadsheets, mapped to a pint expression.
-_ALIASES = {
-    "wt%": "wt_percent",
-    "wt %": "wt_percent",
-    "wt.%": "wt_percent",
-    "wt. %": "wt_percent",
-    "wt pct": "wt_percent",
-    "mass%": "wt_percent",
-    "mass %": "wt_percent",
-    "%": "percent",
-    "pct": "percent",
-    "µg/g": "ug/g",
-    "μg/g": "ug/g",
-    "ng/g": "ng/g",
-    "g/t": "g/t",
-    "gpt": "g/t",
-    "t/h": "t/h",
-    "tph": "t/h",
-    "kg/h": "kg/h",
-}
-
-# "La_ppm", "La [mg/kg]", "La (ppm)", "La ppm", "La2O3 (wt%)"
-_NAME_UNIT = re.compile(
-    r"^\s*(?P<name>.*?)\s*(?:\[(?P<bracket>[^\]]+)\]|\((?P<paren>[^)]+)\)|[_ ](?P<suffix>"
-    r"ppm|ppb|ppt|wt%|wt_percent|pct|percent|mg/kg|ug/g|µg/g|μg/g|ng/g|g/t|t/h|kg/h|%))\s*$",
-    re.IGNORECASE,
-)
-
 
 def parse_unit(text: str | pint.Unit | None) -> pint.Unit:
     """Parse a unit as written in data files into a unit of :data:`ureg`.
 
+    pint parses; the registry's preprocessors only rewrite spellings first (``wt %``, ``wt.%``,
+    ``mass%``, ``pct``, exponents written ``kg-1``). Text in capitals only (GEOROC's ``PPM``,
+    ``PPB``, ``WT%``) is read in lower case, so ``T/H`` means t/h, not tesla per henry.
+
     Parameters
     ----------
     text : str or pint.Unit
-        Unit text such as ``"ppm"``, ``"mg/kg"``, ``"wt %"``, ``"µg/g"``, ``"t/h"``.
+        Unit text such as ``"ppm"``, ``"mg/kg"``, ``"mg kg-1"``, ``"wt %"``, ``"µg/g"``, ``"t/h"``.
 
     Returns
     -------
@@ -107,51 +102,86 @@ def parse_unit(text: str | pint.Unit | None) -> pint.Unit:
 
     Raises
     ------
-    ValueError
-        If the text is not a unit this registry knows.
+    resourcekit.errors.UnitError
+        If the text is not a unit this registry knows (a ValueError too).
 
     >>> str(parse_unit("wt %"))
     'wt_percent'
     >>> str(parse_unit("µg/g"))
     'microgram / gram'
+    >>> str(parse_unit("PPM")), str(parse_unit("mg kg-1"))
+    ('ppm', 'milligram / kilogram')
     """
     import pint
+
+    from .errors import UnitError
 
     ureg = registry()
     if isinstance(text, pint.Unit):
         return ureg.Unit(str(text))
     if text is None or not str(text).strip():
-        raise ValueError("no unit given: pass a unit such as 'ppm', 'wt %', 'g/t' or 't/h'")
+        raise UnitError("no unit given: pass a unit such as 'ppm', 'wt %', 'g/t' or 't/h'")
     raw = str(text).strip()
-    key = raw.lower()
-    expr = _ALIASES.get(key, raw)
+    expr = raw.lower() if raw.upper() == raw else raw
     try:
         return ureg.parse_units(expr)
     except Exception as err:  # pint raises several kinds (incl. tokenize errors) on odd text
-        raise ValueError(
-            f"unknown unit {raw!r}: use one of ppm, ppb, ppt, mg/kg, ug/g, g/t, wt %, %, t/h, kg/h"
+        raise UnitError(
+            f"unknown unit {raw!r}: use a unit pint knows, e.g. ppm, ppb, mg/kg, ug/g, g/t, wt %, "
+            "%, t/h, kg/h"
         ) from err
+
+
+# A unit at the end of a column name: "La [mg/kg]", "LA(PPM)", "La (mg kg-1)", or a suffix
+# after "_" or a space: "La_ppm", "Eu ppb", "F_kg/h".
+_BRACKETED = re.compile(r"^\s*(?P<name>.*?)\s*(?:\[(?P<b>[^\[\]]+)\]|\((?P<p>[^()]+)\))\s*$")
+_SUFFIX = re.compile(r"^\s*(?P<name>.+?)[_ ](?P<s>[^_ ]+)\s*$")
+# A suffix is read as a unit only when it is a quantity of these kinds (so "size_min" is not
+# minutes and "Fe_t" not tonnes: one-letter suffixes are never units).
+_WT_PERCENT = re.compile(r"\b(?:wt|mass)\s*\.?\s*%", re.IGNORECASE)
+_SUFFIX_DIMENSIONS = ("", "[mass]", "[mass] / [time]", "[length]", "[mass] / [length] ** 3")
 
 
 def split_unit(column: str) -> tuple[str, pint.Unit | None]:
     """Split a column name into its quantity name and unit, if the name carries one.
 
+    Bracketed units (``[...]`` or ``(...)``) are parsed whatever they are; a suffix after ``_``
+    or a space only when it has two or more characters and is a concentration, mass, mass flow,
+    length or density.
+
     >>> split_unit("La [mg/kg]")
     ('La', <Unit('milligram / kilogram')>)
     >>> split_unit("La_ppm")[0], str(split_unit("La_ppm")[1])
     ('La', 'ppm')
-    >>> split_unit("class")
-    ('class', None)
+    >>> split_unit("LA(PPM)")[0], str(split_unit("LA(PPM)")[1])
+    ('LA', 'ppm')
+    >>> split_unit("Eu ICP-MS (ppm)")[0]
+    'Eu ICP-MS'
+    >>> split_unit("class"), split_unit("size_min")
+    (('class', None), ('size_min', None))
     """
-    match = _NAME_UNIT.match(str(column))
-    if not match:
-        return str(column).strip(), None
-    unit_text = match.group("bracket") or match.group("paren") or match.group("suffix")
-    try:
-        unit = parse_unit(unit_text)
-    except ValueError:
-        return str(column).strip(), None
-    return match.group("name").strip(), unit
+    from .errors import UnitError
+
+    label = str(column)
+    match = _BRACKETED.match(label)
+    if match and match.group("name"):
+        try:
+            return match.group("name").strip(), parse_unit(match.group("b") or match.group("p"))
+        except UnitError:
+            return label.strip(), None
+    match = _SUFFIX.match(_WT_PERCENT.sub("wt%", label))
+    if match:
+        text = match.group("s")
+        if len(text) >= 2 or text == "%":
+            try:
+                unit = parse_unit(text)
+            except UnitError:
+                return label.strip(), None
+            dims = str(registry().Quantity(1, unit).dimensionality)
+            dims = "" if dims == "dimensionless" else dims
+            if dims in _SUFFIX_DIMENSIONS:
+                return match.group("name").strip(), unit
+    return label.strip(), None
 
 
 def fraction_factor(unit: str | pint.Unit) -> float:
@@ -162,10 +192,12 @@ def fraction_factor(unit: str | pint.Unit) -> float:
     >>> fraction_factor("wt %")
     0.01
     """
+    from .errors import UnitError
+
     parsed = parse_unit(unit)
     q = registry().Quantity(1.0, parsed)
     if not q.dimensionless:
-        raise ValueError(
+        raise UnitError(
             f"unit {str(parsed)!r} is not a concentration; expected a mass fraction unit "
             "such as ppm, g/t, mg/kg or wt %"
         )
@@ -189,8 +221,10 @@ def to_fraction(value: Any, name: str = "grade") -> Any:
 
     Raises
     ------
-    ValueError
-        If a plain number lies outside [0, 1] or the unit is not a concentration.
+    resourcekit.errors.DataError
+        If a plain number lies outside [0, 1] (a ValueError too).
+    resourcekit.errors.UnitError
+        If the unit is not a concentration.
 
     >>> to_fraction(0.05)
     0.05
@@ -200,11 +234,13 @@ def to_fraction(value: Any, name: str = "grade") -> Any:
     >>> to_fraction(5)
     Traceback (most recent call last):
     ...
-    ValueError: grade = 5 is outside [0, 1]: pass a mass fraction, or a quantity with its unit...
+    resourcekit.errors.DataError: grade = 5 is outside [0, 1]: pass a mass fraction, or ...
     """
+    from .errors import DataError, UnitError
+
     if is_quantity(value):
         if not value.dimensionless:
-            raise ValueError(
+            raise UnitError(
                 f"{name} has unit {value.units!s}, which is not a concentration; use %, ppm, "
                 "g/t, mg/kg or wt %"
             )
@@ -217,7 +253,7 @@ def to_fraction(value: Any, name: str = "grade") -> Any:
     if finite.size and (finite.min() < 0 or finite.max() > 1):
         bad = finite[(finite < 0) | (finite > 1)][0]
         shown = f"{bad:g}"
-        raise ValueError(
+        raise DataError(
             f"{name} = {shown} is outside [0, 1]: pass a mass fraction, or a quantity with its "
             f"unit, e.g. resourcekit.units.Quantity({shown}, '%') or Quantity({shown}, 'g/t')"
         )
