@@ -17,7 +17,7 @@ from typing import Any
 import nbformat
 
 __all__ = ["Question", "ExerciseSpec", "read_spec", "student_version", "solution_version",
-           "write_versions", "KINDS"]
+           "write_versions", "selfcheck_keys", "book_version", "KINDS"]
 
 KINDS = ("number", "numbers", "text", "choice")
 _BEGIN = re.compile(r"^\s*#+\s*BEGIN SOLUTION\s*$")
@@ -158,7 +158,52 @@ def _strip_solution(source: str, keep: bool) -> str:
     return "\n".join(out)
 
 
-def _version(master: str | Path | nbformat.NotebookNode, student: bool) -> nbformat.NotebookNode:
+CHECK_CELL_ID = "rk-selfcheck"
+CHECK_INTRO = (
+    "**Self-check.** Run the next cell once; then `check()` (all questions) or `check(\"q2\")` "
+    "says whether your current answer is right and gives a hint if not. It never shows the "
+    "expected value, and it is coarser than the grader (an answer up to about twice the "
+    "tolerance away may pass here): the grader decides."
+)
+
+
+def _check_source(keys: dict[str, Any]) -> str:
+    import json
+
+    body = json.dumps(keys, indent=1, sort_keys=True)
+    return ("# Self-check keys: salted hashes, no answers (see exercises/README.md).\n"
+            "from resourcekit.grading.selfcheck import Checker\n\n"
+            f"check = Checker({body}, globals())")
+
+
+def selfcheck_keys(master: str | Path | nbformat.NotebookNode,
+                   expected: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Self-check keys of every question (see :mod:`resourcekit.grading.selfcheck`).
+
+    ``expected`` maps question id to the reference value (from
+    :func:`resourcekit.grading.expected_answers`); questions with a literal ``expected`` in the
+    checks cell need none. A question without a value gets a key without digests (its check
+    says so instead of guessing).
+    """
+    from .selfcheck import make_key
+
+    spec = read_spec(master)
+    keys: dict[str, Any] = {}
+    for q in spec.questions:
+        if q.has_literal:
+            value = q.expected
+        elif expected is not None and q.id in expected:
+            value = expected[q.id]
+        else:
+            keys[q.id] = {"answer": q.answer, "kind": q.kind, "salt": "", "grid": ["exact", 0.0],
+                          "hint": q.hint, "digests": []}
+            continue
+        keys[q.id] = make_key(q, value, salt=f"{spec.name}/{q.id}/{q.answer}")
+    return keys
+
+
+def _version(master: str | Path | nbformat.NotebookNode, student: bool,
+             keys: dict[str, Any] | None = None) -> nbformat.NotebookNode:
     nb, _ = _read(master)
     name = Path(master).stem if not isinstance(master, nbformat.NotebookNode) else "exercise"
     cells = []
@@ -174,6 +219,14 @@ def _version(master: str | Path | nbformat.NotebookNode, student: bool) -> nbfor
                 cell.source = _strip_solution(cell.source, keep=not student)
         cell.metadata.pop("execution", None)
         cells.append(cell)
+    if keys is not None:
+        first = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells) - 1)
+        intro = nbformat.v4.new_markdown_cell(CHECK_INTRO)
+        intro.id = CHECK_CELL_ID + "-intro"
+        code = nbformat.v4.new_code_cell(_check_source(keys))
+        code.id = CHECK_CELL_ID
+        code.metadata["tags"] = ["selfcheck"]
+        cells[first + 1:first + 1] = [intro, code]
     nb.cells = cells
     nb.metadata = {
         "kernelspec": nb.metadata.get(
@@ -185,9 +238,14 @@ def _version(master: str | Path | nbformat.NotebookNode, student: bool) -> nbfor
     return nb
 
 
-def student_version(master: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Student version: solutions replaced by ``# YOUR CODE HERE``, hidden cells removed."""
-    return _version(master, student=True)
+def student_version(master: str | Path | nbformat.NotebookNode,
+                    keys: dict[str, Any] | None = None) -> nbformat.NotebookNode:
+    """Student version: solutions replaced by ``# YOUR CODE HERE``, hidden cells removed.
+
+    With ``keys`` (from :func:`selfcheck_keys`) a self-check cell defining ``check()`` follows
+    the first code cell.
+    """
+    return _version(master, student=True, keys=keys)
 
 
 def solution_version(master: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -195,15 +253,107 @@ def solution_version(master: str | Path | nbformat.NotebookNode) -> nbformat.Not
     return _version(master, student=False)
 
 
-def write_versions(master: str | Path, build_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``build_dir/student/NAME.ipynb`` and ``build_dir/solution/NAME.ipynb``."""
+def _expected_cached(master: Path, build_dir: Path) -> dict[str, Any] | None:
+    """Reference values for the self-check keys, cached by the master's SHA-256."""
+    import json
+
+    spec = read_spec(master)
+    if all(q.has_literal for q in spec.questions):
+        return {}
+    cache = build_dir / "selfcheck" / f"{master.stem}.json"
+    if cache.is_file():
+        data = json.loads(cache.read_text())
+        if data.get("master_sha256") == spec.master_sha256:
+            return data["expected"]
+    from . import expected_answers
+
+    expected = expected_answers(master, spec)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"master_sha256": spec.master_sha256, "expected": expected}))
+    return expected
+
+
+def write_versions(master: str | Path, build_dir: str | Path, *,
+                   selfcheck: bool = True) -> tuple[Path, Path]:
+    """Write ``build_dir/student/NAME.ipynb`` and ``build_dir/solution/NAME.ipynb``.
+
+    With ``selfcheck`` (default) the student version gets a ``check()`` cell; its keys come from
+    the reference solution's values, run once and cached in ``build_dir/selfcheck/``.
+    """
     master = Path(master)
     read_spec(master)  # fail early on a malformed master
     build_dir = Path(build_dir)
+    keys = selfcheck_keys(master, _expected_cached(master, build_dir)) if selfcheck else None
     paths = []
-    for kind, make in (("student", student_version), ("solution", solution_version)):
+    for kind, make in (("student", lambda m: student_version(m, keys)),
+                       ("solution", solution_version)):
         target = build_dir / kind / f"{master.stem}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(make(master), target)
         paths.append(target)
     return paths[0], paths[1]
+
+
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=(?!=)", re.M)
+
+
+def book_version(master: str | Path, keys: dict[str, Any] | None = None) -> nbformat.NotebookNode:
+    """The exercise page of the book: the student version plus, after each question's cells,
+    a *Hint* and a *Solution* dropdown (admonitions with ``:class: dropdown``, which
+    sphinx-togglebutton folds; it ships with Jupyter Book 1).
+
+    A solution cell belongs to the questions whose answer variables it assigns; the dropdowns
+    follow that cell's public check (or the cell itself).
+    """
+    master = Path(master)
+    spec = read_spec(master)
+    nb, _ = _read(master)
+    by_answer = {q.answer: q for q in spec.questions}
+    student = student_version(master, keys)
+    # solution cells of the master, in order, with the questions they answer
+    blocks: list[tuple[str, list[Question]]] = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "solution" in _tags(cell):
+            code = _strip_solution(cell.source, keep=True)
+            names = [m.group(1) for m in _ASSIGNED.finditer(code)]
+            qs = [by_answer[n] for n in dict.fromkeys(names) if n in by_answer]
+            blocks.append((code, qs))
+    out = []
+    block = -1
+    pending: list[Any] = []
+    for i, cell in enumerate(student.cells):
+        tags = _tags(cell)
+        if cell.cell_type == "code" and "solution" in tags:
+            out.extend(pending)
+            pending = []
+            block += 1
+            if block < len(blocks):
+                code, qs = blocks[block]
+                pending = _dropdowns(code, qs, f"rk-{i}")
+        elif pending and "public-check" not in tags:
+            out.extend(pending)
+            pending = []
+        out.append(cell)
+    out.extend(pending)
+    for cell in out:
+        if cell.get("id") == CHECK_CELL_ID:
+            cell.metadata["tags"] = ["selfcheck", "hide-input"]
+    student.cells = out
+    return student
+
+
+def _dropdowns(code: str, questions: list[Question], cid: str) -> list[Any]:
+    hints = "\n".join(f"- **{q.id}** (`{q.answer}`): {q.hint}" for q in questions if q.hint)
+    cells = []
+    if hints:
+        cell = nbformat.v4.new_markdown_cell(
+            f":::{{admonition}} Hint\n:class: dropdown tip\n{hints}\n:::")
+        cell.id = cid + "-hint"
+        cells.append(cell)
+    fence = "`" * 4
+    cell = nbformat.v4.new_markdown_cell(
+        ":::{admonition} Solution\n:class: dropdown\nTry first, then compare:\n\n"
+        f"{fence}python\n{code.strip()}\n{fence}\n:::")
+    cell.id = cid + "-solution"
+    cells.append(cell)
+    return cells
