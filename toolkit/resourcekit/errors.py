@@ -5,20 +5,16 @@ catch all of them at once; each subclass also derives from the built-in exceptio
 expected (``ValueError``, ``KeyError``, ``RuntimeError``), so ``except ValueError`` keeps working.
 Messages name the argument or column, the value, and what is allowed.
 
-=======================  ===========================  ==================================================
-class                    also a                       raised for
-=======================  ===========================  ==================================================
-``UnitError``            ``ValueError``               a unit that is missing, unknown, of the wrong
-                                                      dimension, or contradicts another
-``DataError``            ``ValueError``               a value out of range: NaN where none is allowed,
-                                                      inf, negative mass, fraction above 1, text
-``LabelError``           ``DataError``, ``KeyError``  labels (index or columns) that do not match,
-                                                      are duplicated or are missing
-``OptionError``          ``ValueError``               an unknown ``method=``/``model=``/option string
-``FlowsheetError``       ``ValueError``               a flowsheet that is malformed or cannot be solved
-``GradingError``         ``RuntimeError``             a submission or exercise that cannot be graded
-``DatasetError``         ``RuntimeError``             a dataset that is missing, unknown or corrupt
-=======================  ===========================  ==================================================
+- ``UnitError`` (a ``ValueError``): a unit that is missing, unknown, of the wrong dimension,
+  or contradicts another;
+- ``DataError`` (a ``ValueError``): a value out of range: NaN where none is allowed, inf, a
+  negative mass, a fraction above 1, text;
+- ``LabelError`` (a ``DataError`` and a ``KeyError``): labels (index or columns) that do not
+  match, are duplicated or are missing;
+- ``OptionError`` (a ``ValueError``): an unknown ``method=``/``model=``/option string;
+- ``FlowsheetError`` (a ``ValueError``): a flowsheet that is malformed or cannot be solved;
+- ``GradingError`` (a ``RuntimeError``): a submission or exercise that cannot be graded;
+- ``DatasetError`` (a ``RuntimeError``): a dataset that is missing, unknown or corrupt.
 
 Warnings: :class:`ResourcekitWarning`, with :class:`MissingValueWarning` for NaN that the boundary
 passes through (it is reported, never turned into 0).

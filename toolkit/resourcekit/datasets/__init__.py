@@ -21,14 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import DatasetError  # one exception family for the toolkit
+
 __all__ = ["list", "load", "card", "path", "data_dir", "cards_markdown", "DatasetError"]
 
 KINDS = ("measured", "published", "synthetic")
 _REQUIRED = ("title", "kind", "file", "sha256", "licence", "citation", "columns")
-
-
-class DatasetError(RuntimeError):
-    """A dataset is missing, unknown or corrupt."""
 
 
 def data_dir() -> Path:
