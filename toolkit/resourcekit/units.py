@@ -66,6 +66,9 @@ def registry() -> pint.UnitRegistry:
     reg.define("wt_percent = 0.01 = wtpercent")
     reg.define("tph = metric_ton / hour")
     reg.define("gpt = gram / metric_ton")
+    # products counted in pieces (vehicles, batteries, appliances): its own dimension, so that
+    # kg/piece x piece = kg and a piece is never mistaken for a mass fraction
+    reg.define("piece = [item] = pcs = vehicle")
     pint.set_application_registry(reg)
     return reg
 
