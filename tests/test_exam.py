@@ -143,7 +143,7 @@ def test_exam_grading_end_to_end(tmp_path):
 
     results = tmp_path / "results"
     # 15 s per cell: enough for the imports of a loaded 2-core machine, short for carol's loop
-    records = grade_batch(subs, results, exercises_dir=REPO / "exercises", jobs=2,
+    records = grade_batch(subs, results, exercises_dir=REPO / "exercises", jobs=2, exam=EXAM,
                           cell_timeout=15)
     by = {r["learner_id"]: r for r in records}
     assert by["alice"]["percent"] == 100 and by["alice"]["passed"]

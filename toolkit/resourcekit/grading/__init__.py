@@ -19,16 +19,14 @@ import csv
 import datetime as _dt
 import hashlib
 import json
-import multiprocessing
-import os
 import subprocess
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from ..errors import GradingError
 from .authoring import (
     ExerciseFormatError,
     ExerciseSpec,
@@ -37,9 +35,11 @@ from .authoring import (
     student_version,
     write_versions,
 )
+from .batch import Submission, Task, _short, run_tasks, sandbox_policy, scan_submissions
 from .checks import QuestionResult, check_answer
 from .exam import Exam, ExamError, load_exam, write_exam
 from .runner import RunResult, run_notebook
+from .sandbox import SandboxLimits, SandboxUnavailable, sandbox_problem
 
 __all__ = [
     "ExerciseFormatError",
@@ -59,13 +59,13 @@ __all__ = [
     "find_exam",
     "write_exam",
     "load_exam",
+    "SandboxLimits",
+    "SandboxUnavailable",
+    "sandbox_problem",
+    "scan_submissions",
 ]
 
 DEFAULT_CELL_TIMEOUT = 30.0
-
-
-class GradingError(RuntimeError):
-    """A submission or exercise cannot be graded as asked."""
 
 
 def build_exercises(exercises_dir: str | Path = "exercises",
@@ -144,112 +144,126 @@ def grade_notebook(submission: str | Path, master: str | Path, *,
     return record
 
 
-def _exercise_of(submission: Path, masters: dict[str, Path], forced: str | None) -> str:
-    if forced:
-        return forced
-    try:
-        meta = json.loads(submission.read_text(encoding="utf-8")).get("metadata", {})
-        name = meta.get("resourcekit", {}).get("exercise")
-    except (ValueError, AttributeError):
-        name = None
-    if isinstance(name, str) and name in masters:
-        return name
-    if submission.stem in masters:
-        return submission.stem
+def _reject(spec: ExerciseSpec, sub: Submission, reason: str,
+            expected: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The row of a submission that is not graded: no points, the reason in ``problems``."""
+    record = score(spec, RunResult(errors=[reason]),
+                   expected or {q.id: None for q in spec.questions})
+    record.update(submission=sub.name, submission_sha256=sub.sha256, status="not graded")
+    return record
+
+
+def _status(run: RunResult) -> str:
+    bad = ("not graded", "stopped:", "the grading worker died", "grading failed",
+           "the kernel failed")
+    return "failed" if any(e.startswith(bad) for e in run.errors) else "graded"
+
+
+def _exercise_problem(sub: Submission, exercise: str) -> str | None:
+    if sub.problem:
+        return sub.problem
+    if "exam" in sub.meta:
+        return (f"an exam notebook (exam {_short(sub.meta.get('exam'))}) in a practice batch for "
+                f"exercise {exercise!r}: not graded here")
+    named = sub.meta.get("exercise")
+    if named != exercise:
+        return (f"made for exercise {_short(named)}, but this batch grades {exercise!r}: "
+                "not graded (the grader, not the notebook, decides what is graded)")
+    return None
+
+
+def _single_exercise(masters: dict[str, Path], exercise: str | None) -> str:
+    if exercise:
+        if exercise not in masters:
+            raise GradingError(f"unknown exercise {exercise!r}; known: {sorted(masters)}")
+        return exercise
+    if len(masters) == 1:
+        return next(iter(masters))
     raise GradingError(
-        f"{submission.name}: cannot tell which exercise it answers (no 'resourcekit.exercise' "
-        f"metadata, and the file name matches none of {sorted(masters)}); pass --exercise NAME"
-    )
-
-
-def _run_task(path: str, names: list[str], cell_timeout: float) -> RunResult:
-    return run_notebook(path, names, cell_timeout=cell_timeout)
-
-
-def _solution_task(master: str, names: list[str], cell_timeout: float) -> RunResult:
-    return run_notebook(solution_version(master), names, cell_timeout=cell_timeout)
-
-
-def _submission_files(submissions: Path, results: Path) -> list[Path]:
-    if not submissions.is_dir():
-        raise GradingError(f"submissions folder {submissions} does not exist")
-    files = sorted(p for p in submissions.glob("*.ipynb") if p.is_file())
-    if not files:
-        raise GradingError(f"no *.ipynb submissions in {submissions}")
-    if results.resolve() == submissions.resolve():
-        raise GradingError("the results folder must differ from the submissions folder "
-                           "(submissions are never written)")
-    return files
-
-
-def _metadata(path: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        meta = meta.get("resourcekit", {})
-    except (ValueError, AttributeError, UnicodeDecodeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
+        "name the exercise this batch grades: grade_batch(..., exercise=NAME) or "
+        f"--exercise NAME (known: {sorted(masters)}), or exam=FILE / --exam FILE for an "
+        "exam; the notebooks' own metadata never decides what is graded")
 
 
 def grade_batch(submissions: str | Path, results: str | Path, *,
                 exercises_dir: str | Path = "exercises", exercise: str | None = None,
                 jobs: int | None = None,
                 cell_timeout: float | None = None,
-                exam: str | Path | None = None) -> list[dict[str, Any]]:
-    """Grade every ``*.ipynb`` in ``submissions``; write JSON per submission and a gradebook.
+                exam: str | Path | None = None,
+                sandbox: bool | None = None,
+                limits: SandboxLimits | None = None,
+                deadline: float | None = None,
+                submission_timeout: float | None = None) -> list[dict[str, Any]]:
+    """Grade every ``*.ipynb`` in ``submissions`` against ONE exercise (or exam).
 
-    Each submission runs in its own kernel; ``jobs`` kernels run at once (default: the number
-    of cores). Writes ``results/<stem>.json`` and ``results/gradebook.csv``; never writes into
-    ``submissions``. Exam submissions (written by ``python -m resourcekit.grading exam``, or
-    any batch when ``exam`` is given) go to :func:`grade_exams`.
+    What is graded comes from the call: ``exercise`` (required when ``exercises_dir`` holds
+    more than one master) or ``exam`` (then :func:`grade_exams` grades the batch). Each
+    submission's metadata is only checked against it; a mismatch, a malformed, oversized or
+    linked file gets its own row with the reason (see :mod:`.batch`). Each submission runs in
+    its own sandboxed kernel (:mod:`.sandbox`; ``sandbox=None`` falls back to unsandboxed
+    practice grading with a warning where bwrap cannot run); ``jobs`` kernels run at once.
+    Writes ``results/<stem>.json`` and ``results/gradebook.csv``; never writes into
+    ``submissions``.
+
+    Parameters
+    ----------
+    deadline : float, optional
+        Seconds for the whole batch [s]; what is not done by then gets a row saying so.
+    submission_timeout : float, optional
+        Seconds one submission may take in all [s] (default ``60 + 20 * cell_timeout``).
     """
-    submissions, results = Path(submissions), Path(results)
-    files = _submission_files(submissions, results)
-    if exam is not None or any("exam" in _metadata(p) for p in files):
+    if exam is not None:
         return grade_exams(submissions, results, exam=exam, jobs=jobs,
-                           exams_dir=Path(exercises_dir) / "exams", cell_timeout=cell_timeout)
-    cell_timeout = DEFAULT_CELL_TIMEOUT if cell_timeout is None else cell_timeout
+                           exams_dir=Path(exercises_dir) / "exams", cell_timeout=cell_timeout,
+                           sandbox=sandbox, limits=limits, deadline=deadline,
+                           submission_timeout=submission_timeout)
+    submissions, results = Path(submissions), Path(results)
+    subs = scan_submissions(submissions, results)
     masters = {p.stem: p for p in sorted(Path(exercises_dir).glob("*.ipynb"))}
-    if exercise and exercise not in masters:
-        raise GradingError(f"unknown exercise {exercise!r}; known: {sorted(masters)}")
-    wanted = {p: _exercise_of(p, masters, exercise) for p in files}
-    specs = {name: read_spec(masters[name]) for name in sorted(set(wanted.values()))}
-    digests = {p: _sha256(p) for p in files}
+    name = _single_exercise(masters, exercise)
+    use_sandbox = sandbox_policy(sandbox, exam=False)
+    cell_timeout = DEFAULT_CELL_TIMEOUT if cell_timeout is None else cell_timeout
+    spec = read_spec(masters[name])
 
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        # Expected values first, before any learner code runs.
-        sol_futures = {
-            name: pool.submit(_solution_task, str(masters[name]),
-                              [q.answer for q in spec.questions if not q.has_literal], 120.0)
-            for name, spec in specs.items()
-        }
-        expected = {name: _expected_from_run(specs[name], f.result())
-                    for name, f in sol_futures.items()}
-        futures = {p: pool.submit(_run_task, str(p), specs[wanted[p]].answer_names, cell_timeout)
-                   for p in files}
-        records = []
-        for p in files:
-            spec = specs[wanted[p]]
-            try:
-                run = futures[p].result()
-            except Exception as err:  # a crashed worker costs this submission only
-                run = RunResult(errors=[f"grading failed: {type(err).__name__}"])
-            record = score(spec, run, expected[spec.name])
-            record["submission"] = p.name
-            record["submission_sha256"] = digests[p]
-            records.append(record)
+    # Expected values first, before any learner code runs; that kernel is gone before the
+    # first learner kernel starts.
+    need = [q.answer for q in spec.questions if not q.has_literal]
+    solution = (run_notebook(solution_version(masters[name]), need, cell_timeout=120.0,
+                             sandbox=use_sandbox, limits=limits) if need else RunResult())
+    expected = _expected_from_run(spec, solution)
 
+    problems = {s.name: _exercise_problem(s, name) for s in subs}
+    tasks = [Task(s.name, s.text or "", spec.answer_names, cell_timeout)
+             for s in subs if problems[s.name] is None]
+    runs = run_tasks(tasks, jobs=jobs, sandbox=use_sandbox, limits=limits, deadline=deadline,
+                     submission_timeout=submission_timeout)
+    records = []
+    for s in subs:
+        if problems[s.name] is not None:
+            records.append(_reject(spec, s, problems[s.name], expected))
+            continue
+        run = runs[s.name]
+        record = score(spec, run, expected)
+        record.update(submission=s.name, submission_sha256=s.sha256, status=_status(run),
+                      sandboxed=run.sandboxed)
+        records.append(record)
+    _write_records(records, subs, results)
+    write_gradebook(records, results / "gradebook.csv")
+    return records
+
+
+def _write_records(records: list[dict[str, Any]], subs: list[Submission], results: Path,
+                   report: Any = None) -> None:
+    """``results/<stem>.json`` per submission (and its HTML report when ``report`` is given)."""
     results.mkdir(parents=True, exist_ok=True)
-    protected = {p.resolve() for p in files}
-    for record in records:
-        target = results / f"{Path(record['submission']).stem}.json"
+    protected = {s.path.resolve() for s in subs}
+    for record, sub in zip(records, subs, strict=True):
+        target = results / f"{sub.stem}.json"
         if target.resolve() in protected:
             raise GradingError(f"refusing to overwrite submission {target}")
         target.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
-    write_gradebook(records, results / "gradebook.csv")
-    return records
+        if report is not None:
+            report(record, results / "reports" / f"{sub.stem}.html")
 
 
 def find_exam(name: str | Path, exams_dir: str | Path = "exercises/exams") -> Path:
@@ -273,121 +287,120 @@ def _exam_record_base(exam: Exam, path: Path, learner_id: str | None) -> dict[st
             "bank_ids": [q.id for q in exam.questions]}
 
 
-def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Path | None = None,
-                exams_dir: str | Path = "exercises/exams", jobs: int | None = None,
-                cell_timeout: float | None = None, date: str | None = None,
-                certificates: bool = True) -> list[dict[str, Any]]:
-    """Grade a folder of exam submissions ``<learner_id>.ipynb``; issue certificates.
+def _exam_problem(sub: Submission, exam: Exam, learner_id: str | None) -> str | None:
+    if sub.problem:
+        return sub.problem
+    if learner_id is None:
+        return f"the file name {sub.name!r} is not a learner id"
+    if sub.meta.get("exam") != exam.id:
+        return (f"made for exam {_short(sub.meta.get('exam'))}, but this batch grades exam "
+                f"{exam.id!r}: not graded (the grader, not the notebook, decides what is graded)")
+    return None
 
-    The learner id is the file name; expected answers are recomputed for that id in this
-    process (:func:`resourcekit.grading.exam.expected_for`). Writes ``results/<id>.json``,
-    ``results/gradebook.csv`` (with ``passed`` and ``certificate_code``),
-    ``results/reports/<id>.html`` and, for those who pass with an intact seal,
-    ``results/certificates/<id>.html``.
+
+def _issue_certificates(records: list[dict[str, Any]], subs: list[Submission], results: Path,
+                        *, exam: Exam, key: bytes | None, date: str,
+                        certificates: bool) -> None:
+    """Identity seals, certificate codes and certificate files: the one certificate step.
+
+    Sets ``name``, ``identity_sealed``, ``certificate_code`` and ``date`` on every record and
+    writes ``results/certificates/<learner_id>.html`` (and a PDF where Chromium is installed)
+    for those who pass with an intact seal.
     """
-    from .certificates import (
-        certificate_code,
-        certificate_pdf,
-        check_seal,
-        load_key,
-        write_certificate,
-    )
-    from .exam import LEARNER_ID, exam_spec, expected_for
-    from .report import write_report
+    from .certificates import certificate_code, certificate_pdf, check_seal, write_certificate
 
-    submissions, results = Path(submissions), Path(results)
-    files = _submission_files(submissions, results)
-    metas = {p: _metadata(p) for p in files}
-    exams: dict[str, Exam] = {}
-    if exam is not None:
-        forced = load_exam(find_exam(exam, exams_dir))
-        exams[forced.id] = forced
-    else:
-        for candidate in sorted(Path(exams_dir).glob("*.y*ml")):
-            try:
-                loaded = load_exam(candidate)
-            except ExamError:
-                continue
-            exams[loaded.id] = loaded
-        named = [m.get("exam") for m in metas.values() if m.get("exam") in exams]
-        if not named:
-            raise GradingError(f"no submission names a known exam (exams in {exams_dir}: "
-                               f"{sorted(exams)}); pass --exam")
-        forced = exams[max(set(named), key=named.count)]
-    key = load_key() if certificates else None
-    date = date or _dt.date.today().isoformat()
-
-    plan = {}
-    for p in files:
-        the_exam = forced if exam is not None else exams.get(metas[p].get("exam"), forced)
-        learner_id = p.stem if LEARNER_ID.match(p.stem) else None
-        plan[p] = (the_exam, learner_id)
-    # Expected values first, in this process, before any learner code runs.
-    expected = {p: expected_for(ex, lid) for p, (ex, lid) in plan.items() if lid}
-    specs = {ex.id: exam_spec(ex) for ex, _ in plan.values()}
-    digests = {p: _sha256(p) for p in files}
-
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    context = multiprocessing.get_context("spawn")
-    records = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {}
-        for p, (ex, lid) in plan.items():
-            if lid:
-                timeout = ex.cell_timeout if cell_timeout is None else cell_timeout
-                futures[p] = pool.submit(_run_task, str(p), ex.answer_names, timeout)
-        for p, (ex, lid) in plan.items():
-            spec = specs[ex.id]
-            if lid is None:
-                run = RunResult(errors=[f"the file name {p.name!r} is not a learner id"])
-                record = score(spec, run, {q.id: None for q in spec.questions})
-            else:
-                try:
-                    run = futures[p].result()
-                except Exception as err:  # a crashed worker costs this submission only
-                    run = RunResult(errors=[f"grading failed: {type(err).__name__}"])
-                record = score(spec, run, expected[p])
-            record.update(_exam_record_base(ex, p, lid))
-            record["submission_sha256"] = digests[p]
-            meta = metas[p]
-            sealed = bool(lid) and meta.get("exam") == ex.id and check_seal(
-                ex.id, lid, meta.get("name", ""), meta.get("seal"), key) if key else False
-            record["name"] = meta.get("name", "") if sealed else ""
-            record["identity_sealed"] = sealed
-            if certificates and not sealed:
-                record["problems"].append(
-                    "the exam's identity seal does not match (file renamed or metadata edited): "
-                    "no certificate; ask the lecturer")
-            code = ""
-            if certificates and record["passed"] and sealed:
-                code = certificate_code(record, date=date, key=key)
-            record["certificate_code"] = code
-            record["date"] = date
-            records.append(record)
-
-    results.mkdir(parents=True, exist_ok=True)
-    protected = {p.resolve() for p in files}
-    for record in records:
-        stem = Path(record["submission"]).stem
-        target = results / f"{stem}.json"
-        if target.resolve() in protected:
-            raise GradingError(f"refusing to overwrite submission {target}")
-        target.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
-        write_report(record, results / "reports" / f"{stem}.html")
-        if record["certificate_code"]:
-            page = write_certificate(record, record["certificate_code"],
+    for record, sub in zip(records, subs, strict=True):
+        meta, lid = sub.meta, record["learner_id"]
+        sealed = bool(lid) and record.get("status") == "graded" and meta.get("exam") == exam.id \
+            and check_seal(exam.id, lid, meta.get("name", ""), meta.get("seal"), key) \
+            if key else False
+        record["name"] = meta.get("name", "") if sealed else ""
+        record["identity_sealed"] = sealed
+        if certificates and not sealed and record.get("status") == "graded":
+            record["problems"].append(
+                "the exam's identity seal does not match (file renamed or metadata edited): "
+                "no certificate; ask the lecturer")
+        code = ""
+        if certificates and record["passed"] and sealed:
+            code = certificate_code(record, date=date, key=key)
+        record["certificate_code"] = code
+        record["date"] = date
+        if code:
+            page = write_certificate(record, code,
                                      results / "certificates" / f"{record['learner_id']}.html",
                                      title=record["title"], key=key)
             try:  # a PDF copy where headless Chromium is installed; the HTML stands alone
                 certificate_pdf(page)
             except (OSError, subprocess.SubprocessError) as err:
                 record["problems"].append(f"PDF certificate not written: {type(err).__name__}")
+
+
+def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Path | None = None,
+                exams_dir: str | Path = "exercises/exams", jobs: int | None = None,
+                cell_timeout: float | None = None, date: str | None = None,
+                certificates: bool = True, sandbox: bool | None = None,
+                limits: SandboxLimits | None = None, deadline: float | None = None,
+                submission_timeout: float | None = None) -> list[dict[str, Any]]:
+    """Grade a folder of exam submissions ``<learner_id>.ipynb`` for ONE exam; certificates.
+
+    The exam comes from the call (``exam``: a file or an exam id; required unless
+    ``exams_dir`` holds exactly one exam); a submission made for another exam gets a row
+    with the reason. The learner id is the file name; expected answers are computed for
+    that id in this process (:func:`resourcekit.grading.exam.expected_for`) before any
+    learner code runs. Every kernel runs in the sandbox; where it cannot be created this
+    raises :class:`GradingError`. Writes ``results/<id>.json``, ``results/gradebook.csv``
+    (with ``passed`` and ``certificate_code``), ``results/reports/<id>.html`` and, for those
+    who pass with an intact seal, ``results/certificates/<id>.html``.
+    """
+    from .certificates import load_key
+    from .exam import LEARNER_ID, exam_spec, expected_for
+    from .report import write_report
+
+    submissions, results = Path(submissions), Path(results)
+    subs = scan_submissions(submissions, results)
+    if exam is None:
+        found = sorted(Path(exams_dir).glob("*.y*ml"))
+        if len(found) != 1:
+            raise GradingError(f"name the exam this batch grades: exam=FILE or --exam FILE "
+                               f"(exams in {exams_dir}: {[p.name for p in found]})")
+        exam = found[0]
+    the_exam = load_exam(find_exam(exam, exams_dir))
+    use_sandbox = sandbox_policy(sandbox, exam=True)
+    key = load_key() if certificates else None
+    date = date or _dt.date.today().isoformat()
+    spec = exam_spec(the_exam)
+    timeout = the_exam.cell_timeout if cell_timeout is None else cell_timeout
+
+    lids = {s.name: (s.path.stem if LEARNER_ID.match(s.path.stem) else None) for s in subs}
+    problems = {s.name: _exam_problem(s, the_exam, lids[s.name]) for s in subs}
+    # Expected values first, in this process, before any learner code runs.
+    expected = {s.name: expected_for(the_exam, lids[s.name])
+                for s in subs if problems[s.name] is None}
+    tasks = [Task(s.name, s.text or "", the_exam.answer_names, timeout)
+             for s in subs if problems[s.name] is None]
+    runs = run_tasks(tasks, jobs=jobs, sandbox=use_sandbox, limits=limits, deadline=deadline,
+                     submission_timeout=submission_timeout)
+    records = []
+    for s in subs:
+        if problems[s.name] is not None:
+            record = _reject(spec, s, problems[s.name])
+        else:
+            run = runs[s.name]
+            record = score(spec, run, expected[s.name])
+            record.update(submission_sha256=s.sha256, status=_status(run),
+                          sandboxed=run.sandboxed)
+        record.update(_exam_record_base(the_exam, s.path, lids[s.name]))
+        records.append(record)
+
+    _issue_certificates(records, subs, results, exam=the_exam, key=key, date=date,
+                        certificates=certificates)
+    _write_records(records, subs, results, report=write_report)
     write_exam_gradebook(records, results / "gradebook.csv")
     return records
 
 
 EXAM_COLUMNS = (("submission", "learner_id", "name", "exam"),
-                ("score", "max_score", "percent", "passed", "certificate_code"))
+                ("score", "max_score", "percent", "passed", "certificate_code", "status"))
 
 
 def write_exam_gradebook(records: list[dict[str, Any]], path: str | Path) -> Path:
@@ -401,9 +414,14 @@ def write_gradebook(
     *,
     before: tuple[str, ...] = ("submission", "exercise", "score", "max_score", "percent",
                                "passed"),
-    after: tuple[str, ...] = (),
+    after: tuple[str, ...] = ("status",),
 ) -> Path:
-    """One row per submission: the ``before`` fields, points per question, the ``after`` fields."""
+    """One row per submission: the ``before`` fields, points per question, the ``after`` fields.
+
+    ``status`` is ``graded``, ``not graded`` (the file was refused; the reason is in the
+    submission's JSON ``problems``) or ``failed`` (grading broke off: worker died twice,
+    stopped by a time limit, batch deadline).
+    """
     qids: list[str] = []
     for record in records:
         for q in record["questions"]:
@@ -415,8 +433,8 @@ def write_gradebook(
         writer.writerow([*before, *qids, *after])
         for r in records:
             points = {q["id"]: q["points"] for q in r["questions"]}
-            writer.writerow([*(r[c] for c in before), *(points.get(q, "") for q in qids),
-                             *(r[c] for c in after)])
+            writer.writerow([*(r.get(c, "") for c in before),
+                             *(points.get(q, "") for q in qids), *(r.get(c, "") for c in after)])
     return path
 
 

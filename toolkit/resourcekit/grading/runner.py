@@ -1,19 +1,26 @@
 """Run a notebook in a fresh kernel of its own and pull named answers out as plain data.
 
-Built on nbclient / jupyter_client. Each code cell has a timeout; a cell that times out is
-interrupted, and a kernel that ignores the interrupt (or dies) is restarted, so one endless
-loop costs only the answers that depend on it. After every cell the runner asks the kernel for
-the answer variables, serialised to JSON *inside* the kernel and parsed and validated *here*:
-only plain values (numbers, strings, lists, dicts) ever cross back, and they are compared in
-the grader's process, never in the learner's.
+Built on nbclient / jupyter_client. Every kernel runs in a bubblewrap sandbox of its own
+(:mod:`.sandbox`) when the machine allows it: own PID namespace, no network, an unprivileged
+user id, read-only system, private /tmp, resource limits; the whole sandbox is killed when the
+submission is done, and a check confirms that no process of it is left.
+
+Each code cell has a timeout; a cell that times out is interrupted, and a kernel that ignores
+the interrupt (or dies) is restarted, so one endless loop costs only the answers that depend on
+it. After every cell the runner asks the kernel for the answer variables, serialised to JSON
+*inside* the kernel and parsed and validated *here*: only plain values (numbers, strings,
+lists, dicts) ever cross back, and they are compared in the grader's process, never in the
+learner's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,7 +29,9 @@ from typing import Any
 
 import nbformat
 
-__all__ = ["RunResult", "run_notebook", "MAX_OUTPUT_CHARS"]
+from .sandbox import SandboxLimits, kill_sandbox, sandbox_command, sandbox_env, sandbox_problem
+
+__all__ = ["RunResult", "Kernel", "run_notebook", "MAX_OUTPUT_CHARS"]
 
 MAX_OUTPUT_CHARS = 200_000  # per cell: the rest of a flood of prints is dropped
 MAX_ANSWER_CHARS = 2_000_000
@@ -79,6 +88,8 @@ class RunResult:
     timed_out_cells: list[int] = field(default_factory=list)
     restarts: int = 0
     cells_run: int = 0
+    sandboxed: bool = False
+    leftover_processes: int = 0
 
 
 def _plain_json(text: str) -> dict[str, dict[str, Any]]:
@@ -95,8 +106,24 @@ def _plain_json(text: str) -> dict[str, dict[str, Any]]:
     for key, entry in data.items():
         if type(key) is str and type(entry) is dict and type(entry.get("ok")) is bool:
             clean[key] = {"ok": entry["ok"], "value": entry.get("value"),
-                          "type": str(entry.get("type", ""))}
+                          "type": _learner_text(entry.get("type", ""))}
     return clean
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.]")
+
+
+def _learner_text(value: Any, limit: int = 40) -> str:
+    """Text that comes from learner code (an exception or type name): identifier characters
+    only, cut to ``limit`` characters; never trusted, never long enough to carry a secret.
+
+    >>> _learner_text("ValueError")
+    'ValueError'
+    >>> _learner_text("K_" + "x" * 100 + "<script>")[-3:]
+    '...'
+    """
+    text = _SAFE.sub("", str(value))
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _kernel_env(workdir: Path) -> dict[str, str]:
@@ -111,17 +138,152 @@ def _kernel_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+def _sandbox_manager_class():
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SandboxKernelManager(AsyncKernelManager):
+        """A kernel manager whose every launch (restarts included) is a new sandbox."""
+
+        def __init__(self, *, rk_runtime: Path, rk_limits: SandboxLimits, **kwargs: Any):
+            super().__init__(**kwargs)
+            self.rk_runtime = rk_runtime
+            self.rk_limits = rk_limits
+            self.rk_uids: list[int] = []
+            self.rk_launched: list[Any] = []
+            # interrupts go as a control message: a signal to bwrap would not reach the kernel
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-s", "-m", "ipykernel_launcher", "-f",
+                      "{connection_file}"],
+                display_name="Python 3 (sandboxed)", language="python",
+                interrupt_mode="message")
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            from .sandbox import new_uid
+
+            cmd = super().format_kernel_cmd(extra_arguments)
+            uid = new_uid()  # a fresh user id for every launch: nothing is shared with the last
+            self.rk_uids.append(uid)
+            os.chown(self.rk_runtime, uid, uid)
+            os.chown(self.connection_file, uid, uid)
+            return sandbox_command(cmd, uid=uid, runtime_dir=self.rk_runtime,
+                                   limits=self.rk_limits)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            self.rk_launched.append(self.provisioner.process)
+
+    return SandboxKernelManager
+
+
+class Kernel:
+    """One kernel for one submission, sandboxed or not; :meth:`start` only launches it.
+
+    Starting a kernel (a Python process importing ipykernel) takes about a second; a batch
+    starts the next submission's kernel while the current one runs. A kernel serves one
+    submission only: :func:`run_notebook` closes it when done.
+
+    Parameters
+    ----------
+    sandbox : bool
+        Run it in a bubblewrap sandbox (:mod:`.sandbox`).
+    limits : SandboxLimits, optional
+        Resource limits inside the sandbox.
+    kernel_name : str
+        Jupyter kernel for the unsandboxed case (the sandbox always runs this Python's
+        ipykernel).
+    """
+
+    def __init__(self, *, sandbox: bool, limits: SandboxLimits | None = None,
+                 kernel_name: str = "python3"):
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.sandbox = sandbox
+        self.root = Path(tempfile.mkdtemp(prefix="rk-grade-"))  # 0700, the grader's only
+        self.workdir = self.root / "work"
+        self.workdir.mkdir()
+        self.runtime = self.root / "kernel"
+        self.runtime.mkdir()
+        conn = dict(transport="ipc", ip=str(self.runtime / "k"),
+                    connection_file=str(self.runtime / "kernel.json"))
+        if sandbox:
+            cls = _sandbox_manager_class()
+            self.km = cls(kernel_name=kernel_name, rk_runtime=self.runtime,
+                          rk_limits=limits or SandboxLimits(), **conn)
+        else:
+            self.km = AsyncKernelManager(kernel_name=kernel_name, **conn)
+        self.env = _kernel_env(self.workdir)
+        if sandbox:
+            self.env = sandbox_env(self.env)
+        self.started = False
+        self.closed = False
+
+    def start(self) -> Kernel:
+        """Launch the kernel process (returns at once; readiness is awaited by the client)."""
+        from jupyter_core.utils import run_sync
+
+        run_sync(self.km.start_kernel)(env=self.env, cwd=str(self.workdir),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.started = True
+        return self
+
+    def close(self) -> int:
+        """Shut the kernel down, kill its whole sandbox, remove its folders.
+
+        Returns the number of its processes still alive afterwards (0 unless killing failed).
+        """
+        if self.closed:
+            return 0
+        self.closed = True
+        from jupyter_core.utils import run_sync
+
+        left = 0
+        try:
+            if self.started and self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # a dead or wedged kernel: the kill below takes it
+            pass
+        finally:
+            if self.sandbox:
+                left = len(kill_sandbox(self.km.rk_uids, processes=self.km.rk_launched))
+            else:
+                proc = getattr(self.km.provisioner, "process", None) if self.km.provisioner \
+                    else None
+                if proc is not None:
+                    kill_sandbox([], processes=[proc])
+            try:
+                run_sync(self.km.cleanup_resources)()
+            except Exception:
+                pass
+            shutil.rmtree(self.root, ignore_errors=True)
+        return left
+
+
+def _use_sandbox(sandbox: bool | None) -> bool:
+    if sandbox is None:
+        return sandbox_problem() is None
+    if sandbox and sandbox_problem():
+        from .sandbox import SandboxUnavailable
+
+        raise SandboxUnavailable(f"cannot run the kernel in a sandbox: {sandbox_problem()}")
+    return bool(sandbox)
+
+
 def run_notebook(
     notebook: str | Path | nbformat.NotebookNode,
     answer_names: list[str],
     *,
     cell_timeout: float = 30.0,
     kernel_name: str = "python3",
+    sandbox: bool | None = None,
+    limits: SandboxLimits | None = None,
+    kernel: Kernel | None = None,
 ) -> RunResult:
     """Execute ``notebook`` cell by cell in a fresh kernel; return the answers it defines.
 
     The notebook is read (never written); the kernel starts in an empty temporary folder with a
-    clean environment. Errors in cells are recorded and execution goes on.
+    clean environment, in a sandbox of its own where the machine allows it. Errors in cells are
+    recorded and execution goes on. The kernel (and its whole sandbox) is ended on return.
 
     Parameters
     ----------
@@ -132,16 +294,30 @@ def run_notebook(
     cell_timeout : float
         Seconds a cell may run before it is interrupted [s].
     kernel_name : str
-        Jupyter kernel to start.
+        Jupyter kernel to start (unsandboxed runs).
+    sandbox : bool or None
+        ``True``: sandbox or raise :class:`~.sandbox.SandboxUnavailable`; ``False``: run the
+        kernel as this user; ``None`` (default): sandbox where available.
+    limits : SandboxLimits, optional
+        Resource limits in the sandbox.
+    kernel : Kernel, optional
+        An already launched, unused kernel (a batch starts the next one early); it is closed
+        here.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
-    if isinstance(notebook, nbformat.NotebookNode):
-        nb = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    else:
-        nb = nbformat.read(str(notebook), as_version=4)
-    result = RunResult()
+    if kernel is None:
+        kernel = Kernel(sandbox=_use_sandbox(sandbox), limits=limits, kernel_name=kernel_name)
+    try:
+        if isinstance(notebook, nbformat.NotebookNode):
+            nb = nbformat.from_dict(json.loads(json.dumps(notebook)))
+        else:
+            nb = nbformat.read(str(notebook), as_version=4)
+    except BaseException:
+        kernel.close()
+        raise
+    result = RunResult(sandboxed=kernel.sandbox)
     cells = list(nb.cells)
     nb.cells.append(nbformat.v4.new_code_cell(""))  # scratch slot for the grader's own cells
     scratch = len(nb.cells) - 1
@@ -159,18 +335,9 @@ def run_notebook(
                     return None
             return super().output(outs, msg, display_id, cell_index)
 
-    from jupyter_client.manager import AsyncKernelManager
-
-    sandbox = Path(tempfile.mkdtemp(prefix="rk-grade-"))
-    workdir = sandbox / "work"  # the kernel's cwd and HOME: empty, and so is its parent
-    workdir.mkdir()
-    runtime = Path(tempfile.mkdtemp(prefix="rk-kernel-"))
-    # IPC sockets in a private folder: no TCP port for other local users to reach.
-    km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(runtime / "kernel"),
-                       connection_file=str(runtime / "kernel.json"))
     client = _Client(
         nb,
-        km=km,
+        km=kernel.km,
         timeout=int(max(1, cell_timeout)),
         kernel_name=kernel_name,
         allow_errors=True,
@@ -179,8 +346,9 @@ def run_notebook(
         record_timing=False,
         iopub_timeout=2,
         raise_on_iopub_timeout=False,
-        resources={"metadata": {"path": str(workdir)}},
+        resources={"metadata": {"path": str(kernel.workdir)}},
         shutdown_kernel="immediate",
+        startup_timeout=120,
     )
 
     def probe(timeout: float) -> bool:
@@ -221,7 +389,9 @@ def run_notebook(
         run_sync(client.kc.wait_for_ready)(timeout=60)
 
     try:
-        with client.setup_kernel(env=_kernel_env(workdir), cwd=str(workdir),
+        if not kernel.started:
+            kernel.start()
+        with client.setup_kernel(env=kernel.env, cwd=str(kernel.workdir),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
             for index, cell in enumerate(cells):
                 if cell.cell_type != "code" or not cell.source.strip():
@@ -238,7 +408,8 @@ def run_notebook(
                             continue
                     for out in cell.outputs:
                         if out.get("output_type") == "error" and out.get("ename") != "CellTimeout":
-                            result.errors.append(f"cell {index}: {out.get('ename')}")
+                            result.errors.append(
+                                f"cell {index}: {_learner_text(out.get('ename'))}")
                     collect()
                 except DeadKernelError:
                     result.errors.append(f"cell {index}: the kernel died")
@@ -250,7 +421,16 @@ def run_notebook(
                             restart()
                     except Exception:
                         restart()
+    except Exception as err:  # the kernel never came up, or a restart failed
+        result.errors.append(f"the kernel failed: {type(err).__name__}")
     finally:
-        shutil.rmtree(sandbox, ignore_errors=True)
-        shutil.rmtree(runtime, ignore_errors=True)
+        try:
+            if client.kc is not None:
+                client.kc.stop_channels()
+        except Exception:
+            pass
+        result.leftover_processes = kernel.close()
+        if result.leftover_processes:
+            result.errors.append(f"{result.leftover_processes} sandbox process(es) survived "
+                                 "the kill")
     return result
