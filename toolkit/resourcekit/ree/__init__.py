@@ -18,12 +18,22 @@ from typing import Any
 
 from . import accessor as _accessor  # noqa: F401  (registers df.ree)
 from ._elements import ATOMIC_NUMBER, IONIC_RADIUS, REE, REY
+from ._read import AmbiguousColumnWarning, REEInputError
 from .anomalies import (
+    ANOMALY_METHODS,
     CE_METHODS,
     EU_METHODS,
     SUM_CONVENTIONS,
+    AnomalyMethod,
+    anomaly_methods,
     ce_anomaly,
+    ce_anomaly_arithmetic,
+    ce_anomaly_geometric,
+    ce_anomaly_pr_nd,
     eu_anomaly,
+    eu_anomaly_arithmetic,
+    eu_anomaly_geometric,
+    eu_anomaly_tb,
     ratio,
     ree_sums,
     tetrad_effect,
@@ -52,14 +62,20 @@ _LAZY = {
     "spider": "plot",
     "SPIDER_MODES": "plot",
     "pattern_long": "plot",
-    "Normalizer": "learn",
-    "LogRatio": "learn",
-    "Lambdas": "learn",
+    "Normalizer": "transformers",
+    "LogRatio": "transformers",
+    "Lambdas": "transformers",
     "embed": "_embed",
     "EMBED_METHODS": "_embed",
     "trace": "learn",
     "TraceResult": "learn",
     "cache_dir": "_embed",
+    "explore": "explore",
+    "ExploreReport": "explore",
+    "NoveltyDetector": "novelty",
+    "NOVELTY_METHODS": "novelty",
+    "holdout_novelty": "novelty",
+    "register_dask_accessor": "_dask",
 }
 
 __all__ = [
@@ -67,7 +83,11 @@ __all__ = [
     "references", "reference", "reference_names", "UnknownReferenceError",
     "normalize", "denormalize", "find_columns", "BDL_POLICIES",
     "DetectionLimitWarning", "MissingDataWarning", "REEColumnError", "UnitError",
+    "AmbiguousColumnWarning", "REEInputError",
     "eu_anomaly", "ce_anomaly", "ratio", "ree_sums", "tetrad_effect",
+    "anomaly_methods", "ANOMALY_METHODS", "AnomalyMethod",
+    "eu_anomaly_geometric", "eu_anomaly_arithmetic", "eu_anomaly_tb",
+    "ce_anomaly_geometric", "ce_anomaly_arithmetic", "ce_anomaly_pr_nd",
     "EU_METHODS", "CE_METHODS", "SUM_CONVENTIONS",
     "lambdas", "pattern_from_lambdas", "orthogonal_polynomials", "polynomial_parameters",
     "BASES", "LambdaFitWarning",
@@ -76,6 +96,13 @@ __all__ = [
 ]
 
 from ..compositional import alr, alr_inv, closure, clr, clr_inv, ilr, ilr_inv  # noqa: E402
+from ._dask import _register_if_loaded, dask_aware  # noqa: E402
+
+# Dask DataFrames go through these partition by partition (see ree/_dask.py).
+for _name in ("normalize", "eu_anomaly", "ce_anomaly", "ratio", "ree_sums", "tetrad_effect",
+              "lambdas", "clr"):
+    globals()[_name] = dask_aware(globals()[_name])
+_register_if_loaded()
 
 
 def __getattr__(name: str) -> Any:

@@ -39,8 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import OptionError
 from ._elements import ATOMIC_NUMBER, IONIC_RADIUS, REE
-from .normalization import _as_frame, _parse, _reference_values, _report
+from ._read import as_frame, report
+from .normalization import normalized_table, reference_values
 
 __all__ = [
     "lambdas",
@@ -72,7 +74,7 @@ class LambdaFitWarning(UserWarning):
 
 def _basis_radii(basis: str) -> np.ndarray:
     if basis not in BASES:
-        raise ValueError(f"basis = {basis!r} is not known; use one of {sorted(BASES)}")
+        raise OptionError(f"basis = {basis!r} is not known; use one of {sorted(BASES)}")
     return np.array([IONIC_RADIUS[el] for el in BASES[basis][0]])
 
 
@@ -168,7 +170,7 @@ def _check_degree(degree: int) -> None:
     if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or not (
         1 <= degree <= 7
     ):
-        raise ValueError(f"degree = {degree!r} must be an integer from 1 to 7")
+        raise OptionError(f"degree = {degree!r} must be an integer from 1 to 7")
 
 
 def lambdas(
@@ -255,11 +257,12 @@ def lambdas(
     exclude = tuple(exclude)
     unknown = [el for el in exclude if el not in REE and el not in ("Pm", "Y")]
     if unknown:
-        raise ValueError(f"exclude = {list(exclude)}: {unknown} are not REE symbols")
-    frame, is_series = _as_frame(data)
+        raise OptionError(f"exclude = {list(exclude)}: {unknown} are not REE symbols")
+    frame, is_series = as_frame(data)
     fit_elements = [el for el in REE if el not in exclude]
-    parsed = _parse(frame, reference, units, bdl, elements=fit_elements, where="lambdas")
-    _report(parsed, bdl, "lambdas")
+    parsed = normalized_table(frame, reference, units, bdl, elements=fit_elements,
+                              where="lambdas")
+    report(parsed, bdl, "lambdas")
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(parsed.values.T)  # (n, k); values <= 0 become -inf or NaN
     present = np.isfinite(logs)
@@ -401,7 +404,7 @@ def pattern_from_lambdas(
         logs = logs + tau @ _tetrad_functions(z).T
     values = np.exp(logs)
     if reference is not None:
-        values = values * _reference_values(reference, elements)[None, :]
+        values = values * reference_values(reference, elements)[None, :]
     if index is None:
         return pd.Series(values[0], index=elements, name="pattern")
     return pd.DataFrame(values, index=index, columns=elements)

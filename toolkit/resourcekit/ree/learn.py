@@ -1,7 +1,8 @@
 """Machine learning on REE patterns: scikit-learn transformers, 2-D embeddings, tracing.
 
 - :class:`Normalizer`, :class:`LogRatio`, :class:`Lambdas`: transformers with ``fit`` /
-  ``transform``, ``get_feature_names_out`` and pandas output, for a ``Pipeline``.
+  ``transform``, ``get_feature_names_out`` and pandas output, for a ``Pipeline`` (defined in
+  :mod:`resourcekit.ree.transformers`, re-exported here).
 - :func:`embed`: UMAP, PCA or t-SNE to 2-D, cached on disk by data hash.
 - :func:`trace`: classify unknown samples (e.g. tungsten carbide) against labelled patterns
   (e.g. ores by deposit type) with class probabilities, a "resembles none" flag, and
@@ -18,13 +19,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .. import compositional
-from ._elements import REE, REY
 from ._embed import EMBED_METHODS, _feature_array, cache_dir, embed
 from .lambdas import lambdas as _lambdas
-from .normalization import _find, normalize
+from .transformers import Lambdas, LogRatio, Normalizer  # moved; re-exported for old imports
 
 __all__ = [
     "Normalizer",
@@ -37,137 +36,6 @@ __all__ = [
     "TraceResult",
     "CLASSIFIERS",
 ]
-
-class Normalizer(TransformerMixin, BaseEstimator):
-    """Transformer: REE columns of a DataFrame -> normalised values (optionally their log).
-
-    Parameters
-    ----------
-    reference : str
-        Reference composition (:func:`~resourcekit.ree.normalize`).
-    units : str or dict, optional
-        Units of REE columns whose names carry none.
-    log : bool
-        Return ``ln`` of the normalised values.
-    bdl : str
-        Detection-limit policy.
-    include_y : bool
-        Keep Y (default: the 14 REE only).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> X = pd.DataFrame({"La_ppm": [23.7], "Yb_ppm": [1.61], "kind": ["x"]})
-    >>> Normalizer().fit_transform(X).round(3).to_dict("list")
-    {'La': [100.0], 'Yb': [10.0]}
-    """
-
-    def __init__(self, reference: str = "CI_McDonoughSun1995", units: Any = None,
-                 log: bool = False, bdl: str = "nan", include_y: bool = False) -> None:
-        self.reference = reference
-        self.units = units
-        self.log = log
-        self.bdl = bdl
-        self.include_y = include_y
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> Normalizer:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError("Normalizer needs a DataFrame with REE columns named by element")
-        cols = _find(X.columns, REY if self.include_y else REE)
-        if not cols:
-            raise KeyError(f"Normalizer: no REE columns among {list(X.columns)[:12]}")
-        self.elements_ = [c.element for c in cols]
-        self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        out = normalize(X, self.reference, self.units, bdl=self.bdl)[self.elements_]
-        out = out.astype("float64")
-        if self.log:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = np.log(out)
-        return out
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        prefix = "ln_" if self.log else ""
-        return np.array([f"{prefix}{el}" for el in self.elements_], dtype=object)
-
-
-class LogRatio(TransformerMixin, BaseEstimator):
-    """Transformer: positive parts -> clr, ilr or alr coordinates (see ``compositional``).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> LogRatio().fit_transform(pd.DataFrame({"a": [1.0], "b": [1.0]})).to_dict("list")
-    {'clr_a': [0.0], 'clr_b': [0.0]}
-    """
-
-    def __init__(self, kind: str = "clr") -> None:
-        self.kind = kind
-
-    def fit(self, X: Any, y: Any = None) -> LogRatio:
-        if self.kind not in ("clr", "ilr", "alr"):
-            raise ValueError(f"LogRatio: kind = {self.kind!r}; use 'clr', 'ilr' or 'alr'")
-        _, _, names = _feature_array(X, "LogRatio")
-        self.feature_names_in_ = np.array(names, dtype=object)
-        self.n_features_in_ = len(names)
-        return self
-
-    def transform(self, X: Any) -> pd.DataFrame:
-        arr, index, names = _feature_array(X, "LogRatio")
-        frame = pd.DataFrame(arr, index=index, columns=names)
-        func = {"clr": compositional.clr, "ilr": compositional.ilr, "alr": compositional.alr}
-        out = func[self.kind](frame)
-        out.columns = self.get_feature_names_out()
-        return out
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        names = list(self.feature_names_in_)
-        if self.kind == "clr":
-            out = [f"clr_{n}" for n in names]
-        elif self.kind == "ilr":
-            out = [f"ilr{i + 1}" for i in range(len(names) - 1)]
-        else:
-            out = [f"ln({n}/{names[-1]})" for n in names[:-1]]
-        return np.array(out, dtype=object)
-
-
-class Lambdas(TransformerMixin, BaseEstimator):
-    """Transformer: REE columns -> O'Neill (2016) lambdas (:func:`~resourcekit.ree.lambdas`).
-
-    Examples
-    --------
-    >>> from resourcekit.ree import reference
-    >>> X = (reference("CI_ONeill2016").drop("Y") * 10).to_frame().T
-    >>> Lambdas(units="ppm").fit_transform(X).round(4).iloc[0].tolist()
-    [2.3026, 0.0, 0.0, 0.0]
-    """
-
-    def __init__(self, degree: int = 4, reference: str = "CI_ONeill2016",
-                 exclude: tuple[str, ...] = ("Eu",), tetrads: bool = False,
-                 units: Any = None) -> None:
-        self.degree = degree
-        self.reference = reference
-        self.exclude = exclude
-        self.tetrads = tetrads
-        self.units = units
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> Lambdas:
-        self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        return _lambdas(X, self.degree, self.reference, self.exclude, tetrads=self.tetrads,
-                        units=self.units)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        names = [f"lambda{k}" for k in range(self.degree)]
-        names += [f"tau{k}" for k in range(4)] if self.tetrads else []
-        return np.array(names, dtype=object)
-
 
 def _random_forest() -> Any:
     from sklearn.ensemble import RandomForestClassifier

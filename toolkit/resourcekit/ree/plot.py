@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ._elements import REE, REY
-from .normalization import _as_frame, _parse, _report
+from ._read import as_frame as _as_frame
+from ._read import report as _report
+from .normalization import normalized_table as _parse
 
 __all__ = ["spider", "SPIDER_MODES", "pattern_long"]
 

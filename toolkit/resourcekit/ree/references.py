@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import LabelError, OptionError
 from ._elements import REY
 
 __all__ = ["references", "reference", "reference_names", "UnknownReferenceError"]
@@ -20,11 +21,10 @@ _FILE = Path(__file__).resolve().parent / "data" / "references.csv"
 _META = ("reservoir", "unit", "citation", "doi", "pyrolite_name")
 
 
-class UnknownReferenceError(KeyError):
-    """A reference composition name that is not shipped."""
-
-    def __str__(self) -> str:  # KeyError would print the repr of its message
-        return str(self.args[0])
+class UnknownReferenceError(OptionError, LabelError):
+    """A reference composition name that is not shipped (an
+    :class:`~resourcekit.errors.OptionError` and a :class:`~resourcekit.errors.LabelError`, so
+    also a ``ValueError`` and, as before, a ``KeyError``)."""
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +71,7 @@ def reference_names() -> list[str]:
 
 def _resolve(name: str) -> str:
     if not isinstance(name, str):
-        raise TypeError(
+        raise UnknownReferenceError(
             f"reference must be a name (str) such as 'CI_McDonoughSun1995', got "
             f"{type(name).__name__}"
         )
