@@ -34,7 +34,12 @@ def test_rcs_matches_closed_form_and_iteration():
         np.testing.assert_allclose(res.products.loc["tailing", comp], tail, rtol=1e-9)
     summary = res.summary()
     np.testing.assert_allclose(summary["mass_yield"].sum(), 1.0, rtol=1e-12)
-    assert res.circulating_load()["rougher"] > 1.0
+    # recycled to the rougher: cleaner tailing + scavenger concentrate, per fresh feed
+    cl = res.circulating_load()
+    recycled = res.streams.loc[["cleaner.tailing", "scavenger.concentrate"]].to_numpy().sum()
+    np.testing.assert_allclose(cl["rougher"], recycled / 100.0, rtol=1e-12)
+    assert cl["cleaner"] == 0.0 and cl["scavenger"] == 0.0
+    np.testing.assert_allclose(res.unit_feed_ratio()["rougher"], 1.0 + cl["rougher"], rtol=1e-12)
 
 
 unit_split = st.floats(0.0, 1.0)
@@ -127,3 +132,22 @@ def test_economics_errors():
         sep.product_value(99, threshold=0.3, price=1.0)
     with pytest.raises(ValueError, match="n_stages must be >= 0"):
         sep.stage_cascade(0.1, 0.9, 0.1, -1)
+
+
+def test_circulating_load_published_closed_grinding_circuit():
+    """Ball mill in closed circuit with a cyclone; goldmetallurgy.com "Determination of the
+    circulating load" (dilution method, CL = (o - f)/(f - u)): cyclone feed, overflow and
+    underflow at 58 %, 35 % and 78.7 % solids, dilutions 0.7241, 1.8571, 0.2709 L/S, give a
+    circulating load of 2.5. Here the cyclone's split to the underflow follows from the
+    dilutions and the circuit returns the underflow to the mill (modelled as the cyclone's own
+    feed); tolerance 1e-3 from the four-decimal dilutions."""
+    f, o, u = 0.7241, 1.8571, 0.2709
+    ratio = (o - f) / (f - u)  # underflow / overflow
+    split = ratio / (1 + ratio)  # underflow / cyclone feed
+    units = {"cyclone": {"split": {"ore": split}, "concentrate": "cyclone",
+                         "tailing": "product"}}
+    res = sep.circuit_steady_state(units, {"ore": 100.0}, "cyclone")
+    np.testing.assert_allclose(res.circulating_load()["cyclone"], 2.5, atol=1e-3)
+    # the old figure counted the fresh feed too: 3.5
+    np.testing.assert_allclose(res.unit_feed_ratio()["cyclone"], 3.5, atol=1e-3)
+    assert res.recycle_streams() == ["cyclone.concentrate"]

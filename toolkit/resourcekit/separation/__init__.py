@@ -12,6 +12,7 @@ a plain number outside [0, 1] raises. Results follow the input's kind (float, nd
 from __future__ import annotations
 
 from .circuits import CircuitResult, circuit_steady_state, rougher_cleaner_scavenger
+from .cost_effect import CostEffectResult, cost_effect, countercurrent_cascade, tier_price
 from .curves import fuerstenau_curve, grade_recovery_curve, ideal_separation_curve
 from .economics import (
     BUYER_THRESHOLDS,
@@ -33,6 +34,13 @@ from .efficiency import (
     three_product,
     two_product,
 )
+from .grades import (
+    GRADE_DEFINITIONS,
+    GRADE_ORDER,
+    RouteGrade,
+    grade_route,
+    recycling_grades,
+)
 from .partition import (
     MODELS,
     PartitionBatchFit,
@@ -51,18 +59,25 @@ __all__ = [
     "CRITERIA",
     "MODELS",
     "CircuitResult",
+    "CostEffectResult",
+    "GRADE_DEFINITIONS",
+    "GRADE_ORDER",
     "NProductResult",
     "PartitionBatchFit",
     "PartitionFit",
+    "RouteGrade",
     "StagingResult",
     "ThreeProductResult",
     "TwoProductResult",
     "best_threshold",
     "circuit_steady_state",
+    "cost_effect",
+    "countercurrent_cascade",
     "fit_partition",
     "fit_partition_batch",
     "from_masses",
     "fuerstenau_curve",
+    "grade_route",
     "grade_recovery_chart",
     "grade_recovery_curve",
     "hancock_efficiency",
@@ -75,12 +90,14 @@ __all__ = [
     "partition_models",
     "partition_numbers",
     "product_value",
+    "recycling_grades",
     "rougher_cleaner_scavenger",
     "selectivity_index",
     "separation_efficiency",
     "stage_cascade",
     "sweep_chart",
     "three_product",
+    "tier_price",
     "threshold_sweep",
     "two_product",
 ]

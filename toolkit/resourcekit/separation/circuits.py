@@ -24,6 +24,12 @@ import pandas as pd
 __all__ = ["CircuitResult", "circuit_steady_state", "rougher_cleaner_scavenger"]
 
 
+def _flowsheet_error(msg: str) -> Exception:
+    from resourcekit.errors import FlowsheetError
+
+    return FlowsheetError(msg)
+
+
 @dataclass(frozen=True)
 class CircuitResult:
     """Steady-state flows of a circuit (mass flows by component)."""
@@ -32,6 +38,8 @@ class CircuitResult:
     streams: pd.DataFrame
     products: pd.DataFrame
     feed: pd.Series
+    routes: dict[str, str] | None = None
+    feed_to: str | None = None
 
     def grade(self, component: str) -> pd.Series:
         """Grade of ``component`` in each final product. [mass fraction]"""
@@ -41,8 +49,58 @@ class CircuitResult:
         """Recovery of ``component`` to each final product. [-]"""
         return self.products[component] / self.feed[component]
 
+    def recycle_streams(self) -> list[str]:
+        """Streams that return material to a unit at or before their source in process order.
+
+        Process order is the number of streams from the fresh-feed unit (breadth-first); a
+        stream ``u.kind -> v`` is a recycle when v is not further from the feed than u.
+        """
+        if self.routes is None or self.feed_to is None:
+            raise _flowsheet_error("this CircuitResult was built without its routes; solve it "
+                                   "with circuit_steady_state to get recycle streams")
+        units = list(self.unit_feeds.index)
+        dist = {self.feed_to: 0}
+        frontier = [self.feed_to]
+        while frontier:
+            nxt = []
+            for u in frontier:
+                for stream, dest in self.routes.items():
+                    if stream.split(".")[0] == u and dest in units and dest not in dist:
+                        dist[dest] = dist[u] + 1
+                        nxt.append(dest)
+            frontier = nxt
+        return [stream for stream, dest in self.routes.items()
+                if dest in units and dist.get(dest, np.inf) <= dist.get(
+                    stream.split(".")[0], np.inf)]
+
     def circulating_load(self) -> pd.Series:
-        """Total feed of each unit per unit of fresh circuit feed. [-]"""
+        r"""Circulating load of each unit: recycled mass it receives per mass of fresh feed. [-]
+
+        .. math::
+
+            CL_j = \frac{\sum_{\text{recycle streams into } j} M}{F_{\text{fresh}}}
+
+        with the recycle streams of :meth:`recycle_streams` (all components summed). For a mill
+        in closed circuit with a cyclone this is the cyclone underflow over the new feed, the
+        usual definition (Wills & Finch 2016, ch. 7; 250 % means 2.5 t returned per t of new
+        feed). Units that receive no recycle have 0. The older figure, total unit feed per
+        fresh feed, is :meth:`unit_feed_ratio` (= 1 + CL for the unit that takes the fresh
+        feed and only recycles besides).
+
+        References
+        ----------
+        - [1] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
+          ch. 3 and 7 (circulating load). doi:10.1016/C2010-0-65478-2
+        """
+        recycled = pd.Series(0.0, index=self.unit_feeds.index, name="circulating_load")
+        totals = self.streams.sum(axis=1)
+        for stream in self.recycle_streams():
+            recycled[self.routes[stream]] += totals[stream]
+        return recycled / self.feed.sum()
+
+    def unit_feed_ratio(self) -> pd.Series:
+        """Total feed of each unit per unit of fresh circuit feed (the figure that
+        ``circulating_load()`` returned before; 1 + recycled share for the fresh-feed unit). [-]"""
         return self.unit_feeds.sum(axis=1) / self.feed.sum()
 
     def summary(self) -> pd.DataFrame:
@@ -148,11 +206,15 @@ def circuit_steady_state(
                 dest = spec[kind]
                 if dest not in pos:
                     prod[products.index(dest), k] += flow
+    routes = {f"{name}.{kind}": spec[kind] for name, spec in units.items()
+              for kind in ("concentrate", "tailing")}
     return CircuitResult(
         unit_feeds=pd.DataFrame(feeds, index=names, columns=comps),
         streams=pd.DataFrame.from_dict(streams, orient="index")[comps],
         products=pd.DataFrame(prod, index=products, columns=comps),
         feed=fvec,
+        routes=routes,
+        feed_to=feed_to,
     )
 
 
