@@ -1,10 +1,12 @@
 """resourcekit: resource traceability and physical separation for recycling.
 
 Domains: :mod:`resourcekit.ree` (rare-earth patterns and tracing),
-:mod:`resourcekit.separation` (separation efficiency, partition curves, sorting, circuits),
-:mod:`resourcekit.massbalance` (flowsheets and data reconciliation). Shared helpers:
-:mod:`resourcekit.units`, :mod:`resourcekit.datasets`, :mod:`resourcekit.plot`,
-:mod:`resourcekit.widgets`, and the grader :mod:`resourcekit.grading`.
+:mod:`resourcekit.separation` (separation efficiency, partition curves, sorting, circuits,
+economics), :mod:`resourcekit.massbalance` (flowsheets and data reconciliation),
+:mod:`resourcekit.stocks` (products in use, lifetimes, end-of-life flows). Shared:
+:mod:`resourcekit.boundary` (every input enters here), :mod:`resourcekit.errors`,
+:mod:`resourcekit.units`, :mod:`resourcekit.datasets`, :mod:`resourcekit.widgets`, and the
+grader :mod:`resourcekit.grading`.
 
 Submodules load on first use, so ``import resourcekit`` stays fast.
 """
@@ -17,13 +19,15 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "boundary",
     "compositional",
     "datasets",
+    "errors",
     "grading",
     "massbalance",
-    "plot",
     "ree",
     "separation",
+    "stocks",
     "units",
     "widgets",
 )

@@ -1,0 +1,37 @@
+"""The urban mine over time: products in use, their lifetimes and end-of-life flows.
+
+Dynamic stock models as industrial ecology uses them (Müller 2006; Pauliuk & Heeren 2020, ODYM):
+inflow-driven (:func:`inflow_driven`: sales -> stock and end of life) and stock-driven
+(:func:`stock_driven`: stock in use -> sales and end of life), with age cohorts and lifetime
+distributions (:class:`Lifetime`: fixed, normal, Weibull, log-normal, or any scipy.stats frozen
+distribution). :func:`secondary_supply` carries end-of-life products to metals recovered, with
+collection, sorting and refining recoveries and recycling grades; :func:`supply_band` adds a
+Monte Carlo band for uncertain lifetimes and contents.
+
+>>> import pandas as pd
+>>> from resourcekit import stocks
+>>> r = stocks.inflow_driven(pd.Series(50.0, index=range(1990, 2041)),
+...                          stocks.Lifetime("weibull", shape=3.0, mean=12.0))
+>>> round(float(r.stock[2040]) / 50.0, 1)       # steady state: stock = inflow x mean lifetime
+12.0
+"""
+
+from __future__ import annotations
+
+from .dynamic import StockResult, inflow_driven, stock_driven
+from .lifetime import INFLOW_AT, LIFETIME_KINDS, Lifetime, survival_matrix
+from .materials import FUNCTIONAL_GRADES, SupplyResult, secondary_supply, supply_band
+
+__all__ = [
+    "FUNCTIONAL_GRADES",
+    "INFLOW_AT",
+    "LIFETIME_KINDS",
+    "Lifetime",
+    "StockResult",
+    "SupplyResult",
+    "inflow_driven",
+    "secondary_supply",
+    "stock_driven",
+    "supply_band",
+    "survival_matrix",
+]
