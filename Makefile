@@ -9,15 +9,20 @@ STAMP  := $(VENV)/.rk-installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUBMISSIONS ?= submissions
 RESULTS ?= results
+EXERCISE ?=
+# EXAM has a default for `make exam`; `make grade` grades an exam only when EXAM is given.
+GRADE_EXERCISE = $(EXERCISE)
+GRADE_EXAM = $(if $(filter command line environment,$(origin EXAM)),$(EXAM))
 
-.PHONY: help setup book test lab exercises grade bench browser lint clean exam slides
+.PHONY: help setup book test lab exercises grade bench browser sandbox lint clean exam slides
 
 help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
 	@echo "make test       set up .venv (and Chromium for the browser test), run the whole suite"
 	@echo "make lab        open JupyterLab on the lessons"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
-	@echo "make grade SUBMISSIONS=dir RESULTS=dir   grade a folder of submissions"
+	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXERCISE=name   grade practice submissions"
+	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXAM=file       grade an exam (certificates)"
 	@echo "make exam EXAM=file LEARNERS=learners.csv OUT=dir   one exam notebook per learner"
 	@echo "make slides     one reveal.js deck per lesson in book/_build/slides/"
 	@echo "make bench      run the benchmarks (installs pyrolite as a baseline)"
@@ -46,14 +51,25 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-test: setup browser
+# bubblewrap: every learner kernel is graded in its own sandbox (Debian package).
+sandbox:
+	@if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap util-linux >/dev/null; \
+	fi
+
+test: setup browser sandbox
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True lessons
 
-grade: setup
-	$(PY) -m resourcekit.grading grade $(SUBMISSIONS) --out $(RESULTS) --jobs $(JOBS)
+# What is graded comes from the command: EXERCISE=<master name> or EXAM=<exam file or id>.
+grade: setup sandbox
+	@if [ -z "$(GRADE_EXERCISE)$(GRADE_EXAM)" ]; then \
+	  echo "make grade needs EXERCISE=<name> (practice) or EXAM=<file> (exam)"; exit 2; fi
+	$(PY) -m resourcekit.grading grade $(SUBMISSIONS) --out $(RESULTS) --jobs $(JOBS) \
+	  $(if $(GRADE_EXERCISE),--exercise $(GRADE_EXERCISE)) $(if $(GRADE_EXAM),--exam $(GRADE_EXAM))
 
 bench: setup
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[book,test,bench]"
