@@ -49,6 +49,20 @@ questions:
 """
 
 
+@pytest.fixture(autouse=True)
+def _private_key_store(tmp_path_factory, monkeypatch):
+    """Every test gets its own academy key file and certificate registry, never the user's."""
+    import sys
+
+    store = tmp_path_factory.mktemp("keystore")
+    monkeypatch.setenv("RESOURCEKIT_KEY_FILE", str(store / "certificate.key"))
+    monkeypatch.setenv("RESOURCEKIT_REGISTRY", str(store / "registry.sqlite"))
+    monkeypatch.delenv("RESOURCEKIT_CERT_KEY", raising=False)
+    certificates = sys.modules.get("resourcekit.grading.certificates")
+    if certificates is not None:
+        certificates.clear_key_cache()
+
+
 def tagged(cell, *tags):
     cell.metadata["tags"] = list(tags)
     return cell

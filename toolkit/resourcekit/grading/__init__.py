@@ -19,7 +19,6 @@ import csv
 import datetime as _dt
 import hashlib
 import json
-import subprocess
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -193,7 +192,8 @@ def grade_batch(submissions: str | Path, results: str | Path, *,
                 sandbox: bool | None = None,
                 limits: SandboxLimits | None = None,
                 deadline: float | None = None,
-                submission_timeout: float | None = None) -> list[dict[str, Any]]:
+                submission_timeout: float | None = None,
+                allow_public_bank: bool = False) -> list[dict[str, Any]]:
     """Grade every ``*.ipynb`` in ``submissions`` against ONE exercise (or exam).
 
     What is graded comes from the call: ``exercise`` (required when ``exercises_dir`` holds
@@ -216,7 +216,8 @@ def grade_batch(submissions: str | Path, results: str | Path, *,
         return grade_exams(submissions, results, exam=exam, jobs=jobs,
                            exams_dir=Path(exercises_dir) / "exams", cell_timeout=cell_timeout,
                            sandbox=sandbox, limits=limits, deadline=deadline,
-                           submission_timeout=submission_timeout)
+                           submission_timeout=submission_timeout,
+                           allow_public_bank=allow_public_bank)
     submissions, results = Path(submissions), Path(results)
     subs = scan_submissions(submissions, results)
     masters = {p.stem: p for p in sorted(Path(exercises_dir).glob("*.ipynb"))}
@@ -300,14 +301,14 @@ def _exam_problem(sub: Submission, exam: Exam, learner_id: str | None) -> str | 
 
 def _issue_certificates(records: list[dict[str, Any]], subs: list[Submission], results: Path,
                         *, exam: Exam, key: bytes | None, date: str,
-                        certificates: bool) -> None:
+                        certificates: bool, allow_public_bank: bool = False) -> None:
     """Identity seals, certificate codes and certificate files: the one certificate step.
 
     Sets ``name``, ``identity_sealed``, ``certificate_code`` and ``date`` on every record and
     writes ``results/certificates/<learner_id>.html`` (and a PDF where Chromium is installed)
     for those who pass with an intact seal.
     """
-    from .certificates import certificate_code, certificate_pdf, check_seal, write_certificate
+    from .certificates import check_seal, issue_for_batch
 
     for record, sub in zip(records, subs, strict=True):
         meta, lid = sub.meta, record["learner_id"]
@@ -320,19 +321,13 @@ def _issue_certificates(records: list[dict[str, Any]], subs: list[Submission], r
             record["problems"].append(
                 "the exam's identity seal does not match (file renamed or metadata edited): "
                 "no certificate; ask the lecturer")
-        code = ""
-        if certificates and record["passed"] and sealed:
-            code = certificate_code(record, date=date, key=key)
-        record["certificate_code"] = code
-        record["date"] = date
-        if code:
-            page = write_certificate(record, code,
-                                     results / "certificates" / f"{record['learner_id']}.html",
-                                     title=record["title"], key=key)
-            try:  # a PDF copy where headless Chromium is installed; the HTML stands alone
-                certificate_pdf(page)
-            except (OSError, subprocess.SubprocessError) as err:
-                record["problems"].append(f"PDF certificate not written: {type(err).__name__}")
+        record["certificate_code"], record["date"] = "", date
+    if certificates:  # codes, registry (supersede/revoke), files, learner text made safe,
+        # similarity report: resourcekit.grading.certificates.issue_for_batch
+        issue_for_batch(records, results, exam=exam, key=key, date=date,
+                        allow_public_bank=allow_public_bank,
+                        submissions={s.name: s.text for s in subs
+                                     if s.problem is None and s.text})
 
 
 def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Path | None = None,
@@ -340,7 +335,8 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
                 cell_timeout: float | None = None, date: str | None = None,
                 certificates: bool = True, sandbox: bool | None = None,
                 limits: SandboxLimits | None = None, deadline: float | None = None,
-                submission_timeout: float | None = None) -> list[dict[str, Any]]:
+                submission_timeout: float | None = None,
+                allow_public_bank: bool = False) -> list[dict[str, Any]]:
     """Grade a folder of exam submissions ``<learner_id>.ipynb`` for ONE exam; certificates.
 
     The exam comes from the call (``exam``: a file or an exam id; required unless
@@ -364,7 +360,7 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
             raise GradingError(f"name the exam this batch grades: exam=FILE or --exam FILE "
                                f"(exams in {exams_dir}: {[p.name for p in found]})")
         exam = found[0]
-    the_exam = load_exam(find_exam(exam, exams_dir))
+    the_exam = exam if isinstance(exam, Exam) else load_exam(find_exam(exam, exams_dir))
     use_sandbox = sandbox_policy(sandbox, exam=True)
     key = load_key() if certificates else None
     date = date or _dt.date.today().isoformat()
@@ -393,7 +389,7 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
         records.append(record)
 
     _issue_certificates(records, subs, results, exam=the_exam, key=key, date=date,
-                        certificates=certificates)
+                        certificates=certificates, allow_public_bank=allow_public_bank)
     _write_records(records, subs, results, report=write_report)
     write_exam_gradebook(records, results / "gradebook.csv")
     return records

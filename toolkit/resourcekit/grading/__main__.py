@@ -1,18 +1,81 @@
-"""Command line: ``python -m resourcekit.grading {build,grade,selftest,exam,verify} ...``.
+"""Command line: ``python -m resourcekit.grading COMMAND`` (build, grade, selftest, exam,
+verify, revoke, registry).
 
-``exam EXAM --learners learners.csv --out DIR`` writes ``DIR/<learner_id>.ipynb`` per learner;
-``grade DIR --out RESULTS`` grades exercises or exam submissions (certificates for exams);
-``verify CODE`` (or ``verify certificate.html``) exits 0 for a genuine code, 1 otherwise.
+``exam EXAM --learners learners.csv --out DIR [--bank PATH]`` writes ``DIR/<learner_id>.ipynb``
+per learner; ``grade DIR --out RESULTS`` grades exercises or exam submissions (certificates,
+registry and similarity report for exams); a non-empty ``RESULTS`` is never overwritten: the
+run goes to ``RESULTS/run-<timestamp>`` unless ``--overwrite``. ``verify CODE`` (or
+``verify certificate.html``) exits 0 for a genuine code that the registry has not revoked or
+superseded (and, for a file, an unedited page), 1 otherwise; ``revoke CODE --reason TEXT``
+withdraws a code; ``registry`` lists the recorded codes.
+
+``--key-file`` and ``--registry`` set where the academy key and the registry are (default:
+``$RESOURCEKIT_KEY_FILE`` / ``$RESOURCEKIT_REGISTRY``, else ``~/.config/resourcekit/``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from . import build_exercises, find_exam, grade_batch, selftest
+
+
+def _store_options(p: argparse.ArgumentParser, registry: bool = True) -> None:
+    p.add_argument("--key-file", default=None,
+                   help="the academy key file (default $RESOURCEKIT_KEY_FILE or "
+                        "~/.config/resourcekit/certificate.key)")
+    if registry:
+        p.add_argument("--registry", default=None,
+                       help="the certificate registry, an SQLite file (default "
+                            "$RESOURCEKIT_REGISTRY or registry.sqlite beside the key file)")
+
+
+def _apply_store_options(args: argparse.Namespace) -> None:
+    # paths, not secrets: later calls (and worker processes) find them in the environment
+    if getattr(args, "key_file", None):
+        os.environ["RESOURCEKIT_KEY_FILE"] = str(Path(args.key_file).expanduser().resolve())
+    if getattr(args, "registry", None):
+        os.environ["RESOURCEKIT_REGISTRY"] = str(Path(args.registry).expanduser().resolve())
+
+
+def _verify(target: str) -> int:
+    from .certificates import CertificateError, inspect_certificate, verify_code
+    from .registry import Registry, registry_path
+
+    differences: list[str] = []
+    try:
+        if Path(target).suffix.lower() in (".html", ".htm") and Path(target).is_file():
+            check = inspect_certificate(target)
+            code, verified, differences = check.code, check.verified, check.differences
+        else:
+            code = target.strip()
+            verified = verify_code(code)
+    except (CertificateError, ValueError, OSError) as err:
+        print(f"NOT VALID: {err}", file=sys.stderr)
+        return 1
+    path = registry_path()
+    entry = None
+    if path.is_file():
+        with Registry(path) as reg:
+            entry = reg.lookup(code)
+    bad = bool(differences) or (path.is_file() and (entry is None or entry.status != "issued"))
+    print(("NOT VALID: " if bad else "VALID certificate: ") + "the code says")
+    for line in verified.lines():
+        print(f"  {line}")
+    if not path.is_file():
+        print(f"  registry: none at {path}; revocation NOT checked")
+    elif entry is None:
+        print(f"  registry: NOT RECORDED in {path} (issued elsewhere, before the registry, or "
+              "with a stolen key): ask the academy")
+    else:
+        print(f"  {entry.line()}")
+    for diff in differences:
+        print(f"WARNING: {diff}; trust only the lines printed above", file=sys.stderr)
+    return 1 if bad else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +97,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="per cell [s]; default 30, or the exam file's cell_timeout")
     g.add_argument("--exam", default=None,
                    help="grade every submission against this exam (file or id)")
+    g.add_argument("--bank", default=None,
+                   help="question bank to use instead of the exam file's (with --exam)")
+    g.add_argument("--allow-public-bank", action="store_true",
+                   help="issue (practice) certificates for an exam from a public bank")
+    g.add_argument("--overwrite", action="store_true",
+                   help="write into a non-empty --out (default: a new run-<time> subfolder)")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="practice batches only: run kernels WITHOUT the bubblewrap sandbox "
+                        "(learner code then runs as this user); exams always need it")
+    g.add_argument("--deadline", type=float, default=None,
+                   help="seconds for the whole batch; what is not graded by then gets a row "
+                        "saying so")
+    _store_options(g)
 
     e = sub.add_parser("exam", help="write one exam notebook per learner")
     e.add_argument("exam", help="exam file, e.g. exercises/exams/physical-separation.yml")
@@ -41,23 +117,53 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--out", required=True, help="folder for <learner_id>.ipynb")
     e.add_argument("--solutions", action="store_true",
                    help="fill in the reference answers (for lecturers and tests)")
+    e.add_argument("--bank", default=None,
+                   help="question bank to use instead of the exam file's (e.g. a private one)")
+    _store_options(e, registry=False)
 
     v = sub.add_parser("verify", help="check a certificate code (or a certificate HTML file)")
     v.add_argument("code")
+    _store_options(v)
+
+    r = sub.add_parser("revoke", help="withdraw a certificate code (recorded in the registry)")
+    r.add_argument("code")
+    r.add_argument("--reason", required=True, help="why (kept in the registry)")
+    _store_options(r)
+
+    ls = sub.add_parser("registry", help="list the codes recorded in the registry")
+    ls.add_argument("--exam", default=None)
+    _store_options(ls)
 
     s = sub.add_parser("selftest", help="solution must score 100 %%, student version 0")
     s.add_argument("masters", nargs="+")
 
     args = parser.parse_args(argv)
+    _apply_store_options(args)
     if args.command == "build":
         for student, solution in build_exercises(args.exercises, args.out):
             print(f"{student}\n{solution}")
         return 0
     if args.command == "grade":
+        from .report import ensure_results_dir
+
         start = time.perf_counter()
-        records = grade_batch(args.submissions, args.out, exercises_dir=args.exercises,
+        exam = args.exam
+        if args.bank is not None:
+            if exam is None:
+                parser.error("--bank needs --exam")
+            from .exam import load_exam
+
+            exam = load_exam(find_exam(exam, Path(args.exercises) / "exams"), bank=args.bank)
+        out = ensure_results_dir(args.out, overwrite=args.overwrite)
+        if out != Path(args.out):
+            print(f"{args.out} holds an earlier run: writing to {out} (--overwrite to reuse it)")
+        extra = {"allow_public_bank": True} if args.allow_public_bank else {}
+        extra["deadline"] = args.deadline
+        if args.no_sandbox:
+            extra["sandbox"] = False
+        records = grade_batch(args.submissions, out, exercises_dir=args.exercises,
                               exercise=args.exercise, jobs=args.jobs, cell_timeout=args.timeout,
-                              exam=args.exam)
+                              exam=exam, **extra)
         for r in records:
             line = f"{r['submission']}: {r['score']:g} / {r['max_score']:g} ({r['percent']:g} %)"
             if "certificate_code" in r:
@@ -66,31 +172,42 @@ def main(argv: list[str] | None = None) -> int:
                             if r["certificate_code"] else ""))
             print(line)
         print(f"graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s; "
-              f"gradebook: {Path(args.out) / 'gradebook.csv'}")
+              f"gradebook: {out / 'gradebook.csv'}")
         return 0
     if args.command == "exam":
         from .exam import write_exam
 
         paths = write_exam(find_exam(args.exam, Path(args.exam).parent), args.learners,
-                           args.out, solutions=args.solutions)
+                           args.out, solutions=args.solutions, bank=args.bank)
         for path in paths:
             print(path)
         print(f"wrote {len(paths)} exam notebook(s) to {args.out}")
         return 0
     if args.command == "verify":
-        from .certificates import CertificateError, verify_certificate, verify_code
+        return _verify(args.code)
+    if args.command == "revoke":
+        from .certificates import CertificateError, verify_code
+        from .registry import Registry
 
         try:
-            if Path(args.code).suffix in (".html", ".htm") and Path(args.code).is_file():
-                verified = verify_certificate(args.code)
-            else:
-                verified = verify_code(args.code)
+            verified = verify_code(args.code)
+            with Registry() as reg:
+                entry = reg.revoke(args.code.strip(), args.reason, verified=verified)
         except (CertificateError, ValueError) as err:
-            print(f"NOT VALID: {err}", file=sys.stderr)
+            print(f"NOT REVOKED: {err}", file=sys.stderr)
             return 1
-        print("VALID certificate")
-        for line in verified.lines():
-            print(f"  {line}")
+        print(f"revoked: {verified.name} ({verified.learner_id}), {verified.exam}, "
+              f"{verified.date}\n  {entry.line()}")
+        return 0
+    if args.command == "registry":
+        from .registry import Registry
+
+        with Registry() as reg:
+            entries = reg.entries(args.exam)
+        for e in entries:
+            print(f"{e.status:10} {e.exam} {e.learner_id} {e.date} "
+                  f"{(e.score or 0):g}/{(e.max_score or 0):g} {e.code}")
+        print(f"{len(entries)} code(s) in {reg.path}")
         return 0
     if args.command == "selftest":
         bad = 0

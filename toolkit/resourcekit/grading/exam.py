@@ -2,10 +2,20 @@
 
 An exam file (``exercises/exams/*.yml``) names a question bank (``exercises/bank/*.yml``), a pass
 mark and the questions it uses. Each learner gets their own numbers: every parameter of every
-question is drawn from a seed derived from SHA-256 of ``exam id | learner id | question |
-parameter``, so neighbours get different numbers and the same id always gets the same variant
-(the draw uses the hash directly, not a random-number generator whose stream could change
-between library versions).
+question is drawn from a secret seed, HMAC-SHA256(academy key, ``exam id | learner id``)
+(:func:`learner_seed`), then SHA-256 of ``seed | question | parameter``, so neighbours get
+different numbers, the same id always gets the same variant, and nobody without the academy
+key can compute anyone's numbers, even with the bank and this code in hand (the draw uses the
+hash directly, not a random-number generator whose stream could change between versions).
+
+Banks: public and private
+-------------------------
+A bank's top-level ``visibility`` is ``public-practice`` (its questions and solutions are
+published, like the one shipped in ``exercises/bank/``) or ``private`` (the default: an
+academy's own bank, kept outside the repository and named with ``--bank PATH`` or an absolute
+``bank:`` path in the exam file). Certificates are issued only for exams from a private bank,
+unless the lecturer passes ``--allow-public-bank``; such a certificate then says "practice
+certificate" in its signed code and on its page.
 
 Trust model
 -----------
@@ -52,10 +62,12 @@ __all__ = [
     "read_learners",
     "write_exam",
     "LEARNER_ID",
+    "BANK_VISIBILITIES",
 ]
 
 LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PARAM_KINDS = ("uniform", "integers", "choice", "value")
+BANK_VISIBILITIES = ("public-practice", "private")
 
 
 class ExamError(ValueError):
@@ -95,6 +107,13 @@ class Exam:
     cell_timeout: float = 30.0
     path: Path | None = None
     sha256: str = ""
+    bank_path: Path | None = None
+    visibility: str = "private"
+
+    @property
+    def public_bank(self) -> bool:
+        """True when the questions come from a public practice bank (solutions published)."""
+        return self.visibility == "public-practice"
 
     @property
     def max_score(self) -> float:
@@ -153,13 +172,22 @@ def _bank_question(qid: str, item: Any, where: str) -> BankQuestion:
     )
 
 
-def load_exam(path: str | Path) -> Exam:
+def load_exam(path: str | Path, *, bank: str | Path | None = None) -> Exam:
     """Read an exam file and the questions it draws from its bank.
+
+    Parameters
+    ----------
+    path : path
+        The exam file (``id``, ``bank``, ``questions``, optional ``pass_mark``...).
+    bank : path, optional
+        A bank file to use instead of the exam's ``bank`` entry (e.g. an academy's private
+        bank kept outside the repository).
 
     Raises
     ------
     ExamError
-        Missing fields, an unknown question id, or parameter/answer names used twice.
+        Missing fields, an unknown question id, parameter/answer names used twice, or a bank
+        ``visibility`` other than ``public-practice`` / ``private``.
     """
     path = Path(path)
     data = _yaml(path)
@@ -169,8 +197,13 @@ def load_exam(path: str | Path) -> Exam:
     exam_id = str(data["id"])
     if not LEARNER_ID.match(exam_id):
         raise ExamError(f"{path}: exam id {exam_id!r} must be letters, digits, '-', '_' or '.'")
-    bank_path = (path.parent / str(data["bank"])).resolve()
+    bank_path = (Path(bank).expanduser() if bank is not None
+                 else path.parent / str(data["bank"])).resolve()
     bank = _yaml(bank_path)
+    visibility = str(bank.get("visibility", "private"))
+    if visibility not in BANK_VISIBILITIES:
+        raise ExamError(f"{bank_path}: visibility {visibility!r} must be one of "
+                        f"{BANK_VISIBILITIES}")
     items = bank.get("questions") or {}
     chosen = []
     for entry in data["questions"]:
@@ -199,7 +232,8 @@ def load_exam(path: str | Path) -> Exam:
     digest = hashlib.sha256(path.read_bytes() + bank_path.read_bytes()).hexdigest()
     return Exam(id=exam_id, title=str(data.get("title", exam_id)), pass_mark=pass_mark,
                 questions=chosen, imports=str(bank.get("imports", "")),
-                cell_timeout=float(data.get("cell_timeout", 30.0)), path=path, sha256=digest)
+                cell_timeout=float(data.get("cell_timeout", 30.0)), path=path, sha256=digest,
+                bank_path=bank_path, visibility=visibility)
 
 
 def _check_learner(learner_id: str) -> str:
@@ -209,16 +243,34 @@ def _check_learner(learner_id: str) -> str:
     return learner_id
 
 
-def learner_seed(exam_id: str, learner_id: str) -> int:
-    """The learner's seed: the first 8 bytes of SHA-256(``exam_id`` NUL ``learner_id``).
+def learner_seed(exam_id: str, learner_id: str, key: bytes | None = None) -> int:
+    """The learner's secret seed: the first 8 bytes of HMAC-SHA256 with the academy key.
 
-    >>> learner_seed("demo", "alice") == learner_seed("demo", "alice")
+    seed = HMAC-SHA256(key, ``"variant" NUL exam_id NUL learner_id``)[:8] (RFC 2104), so only
+    the key's holder can compute any learner's numbers.
+
+    Parameters
+    ----------
+    exam_id, learner_id : str
+        The exam and the learner.
+    key : bytes, optional
+        The academy key (default :func:`resourcekit.grading.certificates.load_key`).
+
+    >>> k = b"0123456789abcdef"
+    >>> learner_seed("demo", "alice", k) == learner_seed("demo", "alice", k)
     True
-    >>> learner_seed("demo", "alice") != learner_seed("demo", "bob")
+    >>> learner_seed("demo", "alice", k) != learner_seed("demo", "bob", k)
+    True
+    >>> learner_seed("demo", "alice", k) != learner_seed("demo", "alice", b"another-key-1234")
     True
     """
-    text = f"{exam_id}\0{_check_learner(learner_id)}".encode()
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+    import hmac
+
+    from .certificates import load_key
+
+    key = key or load_key()
+    text = f"variant\0{exam_id}\0{_check_learner(learner_id)}".encode()
+    return int.from_bytes(hmac.new(key, text, hashlib.sha256).digest()[:8], "big")
 
 
 def _uniform01(seed: int, *labels: str) -> float:
@@ -253,9 +305,13 @@ def _draw_one(spec: dict[str, Any], seed: int, qid: str, name: str, index: str) 
     return copy.deepcopy(options[min(int(u * len(options)), len(options) - 1)])
 
 
-def variant(exam: Exam, learner_id: str) -> dict[str, dict[str, Any]]:
-    """The learner's parameters, question by question (``{question id: {name: value}}``)."""
-    seed = learner_seed(exam.id, learner_id)
+def variant(exam: Exam, learner_id: str, key: bytes | None = None
+            ) -> dict[str, dict[str, Any]]:
+    """The learner's parameters, question by question (``{question id: {name: value}}``).
+
+    Drawn from :func:`learner_seed`, so ``key`` (default: the academy key) is needed.
+    """
+    seed = learner_seed(exam.id, learner_id, key)
     return {q.id: {name: _draw(spec, seed, q.id, name) for name, spec in q.params.items()}
             for q in exam.questions}
 
@@ -292,13 +348,13 @@ def _namespace(exam: Exam, q: BankQuestion, params: dict[str, Any]) -> dict[str,
     return ns
 
 
-def expected_for(exam: Exam, learner_id: str) -> dict[str, Any]:
+def expected_for(exam: Exam, learner_id: str, key: bytes | None = None) -> dict[str, Any]:
     """Expected answers for one learner, computed in THIS (the grader's) process.
 
     Keys are the exam's question ids ``q1``, ``q2``, ...; values are plain JSON data, exactly
-    as the runner returns learner answers.
+    as the runner returns learner answers. ``key``: the academy key (default: loaded).
     """
-    params = variant(exam, learner_id)
+    params = variant(exam, learner_id, key)
     out: dict[str, Any] = {}
     for i, q in enumerate(exam.questions, start=1):
         if q.has_literal:
@@ -342,12 +398,14 @@ def _prompt(q: BankQuestion, params: dict[str, Any]) -> str:
 
 
 def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: bool = False,
-                  issued: str | None = None, seal: bool = True) -> nbformat.NotebookNode:
+                  issued: str | None = None, seal: bool = True,
+                  key: bytes | None = None) -> nbformat.NotebookNode:
     """The exam notebook of one learner (``solutions=True``: filled with reference answers)."""
-    from .certificates import seal_exam
+    from .certificates import load_key, seal_exam
 
     _check_learner(learner_id)
-    params = variant(exam, learner_id)
+    key = key or load_key()
+    params = variant(exam, learner_id, key)
     issued = issued or dt.date.today().isoformat()
     topics = ", ".join(f"{t} ({p:g})" for t, p in exam.topics.items())
     cells = [
@@ -389,9 +447,9 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     meta = {"exam": exam.id, "learner_id": learner_id, "name": name, "issued": issued,
-            "version": "solution" if solutions else "student"}
+            "version": "solution" if solutions else "student", "bank": exam.visibility}
     if seal:
-        meta["seal"] = seal_exam(exam.id, learner_id, name)
+        meta["seal"] = seal_exam(exam.id, learner_id, name, key)
     nb.metadata["resourcekit"] = meta
     return nb
 
@@ -420,16 +478,24 @@ def read_learners(path: str | Path) -> list[dict[str, str]]:
 
 
 def write_exam(exam: str | Path | Exam, learners: str | Path, out: str | Path, *,
-               solutions: bool = False, issued: str | None = None) -> list[Path]:
-    """Write ``out/<learner_id>.ipynb`` for every learner of ``learners`` (CSV)."""
-    exam = exam if isinstance(exam, Exam) else load_exam(exam)
+               solutions: bool = False, issued: str | None = None,
+               bank: str | Path | None = None, key: bytes | None = None) -> list[Path]:
+    """Write ``out/<learner_id>.ipynb`` for every learner of ``learners`` (CSV).
+
+    ``bank`` replaces the exam file's bank (see :func:`load_exam`); ``key`` defaults to the
+    academy key, loaded once.
+    """
+    from .certificates import load_key
+
+    exam = exam if isinstance(exam, Exam) else load_exam(exam, bank=bank)
+    key = key or load_key()
     rows = read_learners(learners)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for row in rows:
         nb = exam_notebook(exam, row["learner_id"], row["name"], solutions=solutions,
-                           issued=issued)
+                           issued=issued, key=key)
         target = out / f"{row['learner_id']}.ipynb"
         nbformat.write(nb, target)
         paths.append(target)

@@ -1,0 +1,105 @@
+"""The certificate registry: issued, superseded, revoked; results folders never overwritten."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+from resourcekit.errors import GradingError
+from resourcekit.grading.certificates import CertificateError, certificate_code, verify_code
+from resourcekit.grading.registry import Registry, registry_path
+from resourcekit.grading.report import ensure_results_dir
+
+KEY = b"registry-test-key-0123456789"
+RECORD = {"exam": "ex", "learner_id": "alice", "name": "Alice", "score": 9.0,
+          "max_score": 10.0, "questions": [{"id": "q1", "points": 9.0}], "date": "2026-05-01"}
+
+
+def test_default_path_beside_the_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("RESOURCEKIT_REGISTRY")
+    monkeypatch.setenv("RESOURCEKIT_KEY_FILE", str(tmp_path / "store" / "certificate.key"))
+    assert registry_path() == tmp_path / "store" / "registry.sqlite"
+    with Registry() as reg:
+        assert reg.entries() == []
+    assert stat.S_IMODE((tmp_path / "store" / "registry.sqlite").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "store").stat().st_mode) == 0o700
+
+
+def test_issue_supersede_revoke_and_log(tmp_path):
+    code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    newer = certificate_code({**RECORD, "score": 10.0}, date="2026-05-02", key=KEY)
+    with Registry(tmp_path / "r.sqlite") as reg:
+        entry = reg.issue(code, RECORD, title="Certificate")
+        assert (entry.status, entry.learner_id, entry.score, entry.title) == (
+            "issued", "alice", 9.0, "Certificate")
+        assert reg.issue(code, RECORD).issued_at == entry.issued_at  # idempotent
+        assert [e.code for e in reg.active("ex", "alice")] == [code]
+        reg.issue(newer, {**RECORD, "score": 10.0})
+        reg.supersede(code, newer, "re-graded")
+        assert [e.code for e in reg.active("ex", "alice")] == [newer]
+        assert reg.lookup(code).superseded_by == newer
+        with pytest.raises(CertificateError, match="reason"):
+            reg.revoke(newer, "  ")
+        reg.revoke(newer, "exam leaked")
+        assert reg.active("ex", "alice") == []
+        # a hand revocation sticks when the same result is recorded again
+        assert reg.issue(newer, RECORD).status == "revoked"
+        assert [a for _, _, a, _ in reg.events(newer)] == ["issued", "revoked"]
+        assert reg.lookup("RK1.nothing.here") is None
+        with pytest.raises(CertificateError, match="not in the registry"):
+            reg.revoke("RK1.unknown.code", "why")
+        reg.revoke("RK1.old.code", "pre-registry code", verified=verify_code(code, KEY))
+        assert reg.lookup("RK1.old.code").status == "revoked"
+
+
+def test_statuses_are_constrained(tmp_path):
+    with Registry(tmp_path / "r.sqlite") as reg:
+        reg.issue("RK1.a.b", RECORD)
+    db = sqlite3.connect(tmp_path / "r.sqlite")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE certificates SET status = 'valid-forever'")
+    db.close()
+
+
+def test_not_a_registry_is_refused(tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("this is not sqlite " * 100)
+    with pytest.raises(CertificateError, match="not a certificate registry"):
+        Registry(bad)
+    with pytest.raises(CertificateError, match="folder"):
+        Registry(tmp_path)
+
+
+def test_results_folder_never_overwritten(tmp_path):
+    fresh = ensure_results_dir(tmp_path / "results")
+    assert fresh == tmp_path / "results" and fresh.is_dir()
+    (fresh / "gradebook.csv").write_text("earlier run")
+    second = ensure_results_dir(fresh)
+    assert second.parent == fresh and second.name.startswith("run-") and second.is_dir()
+    third = ensure_results_dir(fresh)
+    assert third != second and third.parent == fresh
+    assert (fresh / "gradebook.csv").read_text() == "earlier run"
+    assert ensure_results_dir(fresh, overwrite=True) == fresh
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(GradingError, match="not a folder"):
+        ensure_results_dir(tmp_path / "file")
+
+
+def test_cli_grade_into_used_folder_goes_elsewhere(tmp_path, demo_exercise):
+    # the CLI refuses to write into an earlier run's folder (checked before any kernel runs)
+    import os
+    import subprocess
+    import sys
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "gradebook.csv").write_text("earlier run\n")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    run = subprocess.run([sys.executable, "-m", "resourcekit.grading", "grade", str(subs),
+                          "--out", str(results), "--exercises", str(demo_exercise.parent)],
+                         capture_output=True, text=True, env=dict(os.environ))
+    assert "holds an earlier run: writing to" in run.stdout
+    assert (results / "gradebook.csv").read_text() == "earlier run\n"
+    assert [p.name.startswith("run-") for p in results.iterdir() if p.is_dir()] == [True]
