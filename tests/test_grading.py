@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from conftest import demo_master
 from nbformat.v4 import new_code_cell, new_notebook
+from resourcekit.errors import GradingError
 from resourcekit.grading import (
     ExerciseFormatError,
     grade_batch,
@@ -222,3 +223,19 @@ def test_regrading_gives_the_same_result(graded, tmp_path):
 def test_results_folder_must_differ(graded):
     with pytest.raises(Exception, match="must differ"):
         grade_batch(graded["subs"], graded["subs"], exercises_dir=graded["exercises"])
+
+
+def test_the_command_names_the_exercise(tmp_path):
+    # with two masters, the notebooks' metadata never picks one: the call must
+    exercises = tmp_path / "exercises"
+    exercises.mkdir()
+    nbformat.write(demo_master(), exercises / "demo.ipynb")
+    nbformat.write(demo_master(), exercises / "other.ipynb")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _submission(subs, "good", list(GOOD.values()))
+    with pytest.raises(GradingError, match="name the exercise"):
+        grade_batch(subs, tmp_path / "results", exercises_dir=exercises)
+    with pytest.raises(GradingError, match="unknown exercise"):
+        grade_batch(subs, tmp_path / "results", exercises_dir=exercises, exercise="nope")
+    assert not (tmp_path / "results").exists()
