@@ -2,7 +2,8 @@
 
 - copies ``lessons/*.ipynb`` to ``book/lessons/`` (adding a "try it live" pointer) and the
   student versions of the exercises (``exercises/_build/student/``, from ``make exercises``) to
-  ``book/exercises/``;
+  ``book/exercises/``, each question followed by Hint and Solution dropdowns (built from the
+  master by ``resourcekit.grading.authoring.book_version``);
 - writes ``book/datasets.md`` from the dataset cards;
 - writes the JavaScript the pages need into ``book/_static/``, once per book, so that charts
   render with no network: vega + vega-lite + vega-embed (from vl-convert-python) and plotly.js
@@ -53,6 +54,16 @@ def lesson_page(path: Path) -> bytes:
     return nbformat.writes(nb).encode()
 
 
+def exercise_page(student: Path) -> bytes:
+    """The book's exercise page: the student version with Hint and Solution dropdowns after each
+    question (``resourcekit.grading.authoring.book_version``, from the master of the same name)."""
+    import nbformat
+    from resourcekit.grading.authoring import book_version
+
+    master = REPO / "exercises" / student.name
+    return nbformat.writes(book_version(master)).encode()
+
+
 def sync(sources: list[Path], folder: Path, render=lambda p: p.read_bytes()) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     wanted = {p.name for p in sources}
@@ -95,9 +106,10 @@ def main() -> int:
     if not students:
         print("no student exercises: run `make exercises` first", file=sys.stderr)
         return 1
-    changed = sync(lessons, BOOK / "lessons", lesson_page) + sync(students, BOOK / "exercises")
-
     sys.path.insert(0, str(REPO / "toolkit"))
+    changed = (sync(lessons, BOOK / "lessons", lesson_page)
+               + sync(students, BOOK / "exercises", exercise_page))
+
     from resourcekit import datasets
 
     page = (

@@ -159,6 +159,7 @@ def _strip_solution(source: str, keep: bool) -> str:
 
 
 CHECK_CELL_ID = "rk-selfcheck"
+_CALLS_CHECK = re.compile(r"(?<![\w.])check\(")
 CHECK_INTRO = (
     "**Self-check.** Run the next cell once; then `check()` (all questions) or `check(\"q2\")` "
     "says whether your current answer is right and gives a hint if not. It never shows the "
@@ -219,6 +220,8 @@ def _version(master: str | Path | nbformat.NotebookNode, student: bool,
                 cell.source = _strip_solution(cell.source, keep=not student)
         cell.metadata.pop("execution", None)
         cells.append(cell)
+    if keys is None and any(_CALLS_CHECK.search(c.source) for c in cells):
+        keys = selfcheck_keys(master)  # literal answers only: the others say "no key"
     if keys is not None:
         first = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells) - 1)
         intro = nbformat.v4.new_markdown_cell(CHECK_INTRO)
@@ -248,9 +251,11 @@ def student_version(master: str | Path | nbformat.NotebookNode,
     return _version(master, student=True, keys=keys)
 
 
-def solution_version(master: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Reference solution as a submission: markers and the checks cell removed."""
-    return _version(master, student=False)
+def solution_version(master: str | Path | nbformat.NotebookNode,
+                     keys: dict[str, Any] | None = None) -> nbformat.NotebookNode:
+    """Reference solution as a submission: markers and the checks cell removed (with a
+    self-check cell when ``keys`` are given or the master calls ``check()``)."""
+    return _version(master, student=False, keys=keys)
 
 
 def _expected_cached(master: Path, build_dir: Path) -> dict[str, Any] | None:
@@ -286,7 +291,7 @@ def write_versions(master: str | Path, build_dir: str | Path, *,
     keys = selfcheck_keys(master, _expected_cached(master, build_dir)) if selfcheck else None
     paths = []
     for kind, make in (("student", lambda m: student_version(m, keys)),
-                       ("solution", solution_version)):
+                       ("solution", lambda m: solution_version(m, keys))):
         target = build_dir / kind / f"{master.stem}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(make(master), target)

@@ -9,9 +9,9 @@ hint. The key holds no plain value:
 - text and multiple-choice answers: salted, stretched SHA-256 (PBKDF2-HMAC, ``ITERATIONS`` rounds)
   of the answer after ``strip().casefold()``;
 - numbers: the same hash of the *cell* of a grid the value falls in, stored for the expected
-  value's cell and its two neighbours (in random order). The grid is logarithmic with step
-  ``log(1 + rtol)`` when the question has a relative tolerance, linear with step ``atol`` when
-  it has only an absolute one, and exact (12 significant digits) when it has neither. An answer
+  value's cell and its two neighbours (in random order). The grid is linear with step ``atol``
+  when the absolute tolerance is the larger one at the expected value's magnitude, else
+  logarithmic with step ``log(1 + rtol)``, and exact (12 significant digits) with neither. An answer
   in the expected cell or a neighbour is called right: every answer the grader accepts passes,
   and an answer up to about twice the grader's tolerance away may pass too (the grader decides).
 - lists and dicts of numbers: one key per element, so the check says how many are right.
@@ -45,11 +45,12 @@ def _digest(salt: str, text: str) -> str:
     return hashlib.pbkdf2_hmac("sha256", text.encode(), salt.encode(), ITERATIONS).hex()[:32]
 
 
-def _grid(rtol: float, atol: float) -> tuple[str, float]:
+def _grid(rtol: float, atol: float, scale: float) -> tuple[str, float]:
+    """The coarser of the two tolerances at the expected value's magnitude ``scale``."""
+    if atol > 0 and atol >= rtol * scale:
+        return "lin", atol
     if rtol > 0:
         return "log", math.log1p(rtol)
-    if atol > 0:
-        return "lin", atol
     return "exact", 0.0
 
 
@@ -109,7 +110,14 @@ def make_key(question: Any, expected: Any, salt: str) -> dict[str, Any]:
     (False, 3)
     """
     rng = random.Random(salt)
-    grid = _grid(float(question.rtol), float(question.atol))
+    if question.kind == "number":
+        scale = abs(float(expected))
+    elif question.kind == "numbers":
+        values = expected.values() if isinstance(expected, Mapping) else expected
+        scale = min((abs(float(v)) for v in values), default=0.0)
+    else:
+        scale = 0.0
+    grid = _grid(float(question.rtol), float(question.atol), scale)
     key: dict[str, Any] = {"answer": question.answer, "kind": question.kind, "salt": salt,
                            "grid": [grid[0], grid[1]], "hint": question.hint}
     if question.kind == "number":
