@@ -68,6 +68,11 @@ def _features(data: pd.DataFrame, features: str, reference: str, units: Any,
         if ok.any():
             out.loc[ok] = compositional.clr(norm[ok]).to_numpy()
         return out
+    if features == "log":
+        norm = Normalizer(reference, units, bdl=bdl).fit(data).transform(data)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log(norm.where(norm > 0))
+        return logs.rename(columns=lambda c: f"ln_{c}")
     if features == "lambdas":
         return _lambdas(data, 4, "CI_ONeill2016", ("Eu",), units=units, bdl=bdl)
     if features == "given":
@@ -104,6 +109,13 @@ class TraceResult:
     cv: pd.DataFrame
     model: Any = field(repr=False)
     features: list[str] = field(default_factory=list)
+    #: Conformal p-value of each sample's novelty score (small: unlike the labelled set).
+    p_value: pd.Series | None = None
+    #: Nearest classes of each sample (``class1, distance1, ...``) in the novelty space.
+    nearest: pd.DataFrame | None = None
+    #: Each class held out in turn: share of it flagged (``detected``) and ``false_flags``.
+    novelty_check: pd.DataFrame | None = None
+    detector: Any = field(default=None, repr=False)
 
     def summary(self) -> pd.DataFrame:
         """One row per unknown sample: predicted class, its probability, novelty, flag."""
@@ -130,20 +142,31 @@ def trace(
     units: Any = None,
     bdl: str = "half",
     cv: int = 5,
-    novelty_quantile: float = 0.99,
+    novelty_quantile: float = 0.95,
+    novelty: str = "knn",
+    novelty_features: str = "auto",
+    novelty_calibration: str = "loo",
+    n_neighbors: int = 5,
+    novelty_check: bool = True,
 ) -> TraceResult:
     r"""Trace unknown samples to the classes of labelled REE patterns, with a novelty flag.
 
     A classifier is fitted on ``reference_data`` (features: clr of normalised REE, lambdas,
     or the given columns) and gives class probabilities for ``samples``. The novelty score of
-    a sample is its Mahalanobis distance to the nearest class mean, with the pooled
-    within-class covariance :math:`S` (pseudo-inverse: clr features sum to zero),
+    a sample (default ``novelty="knn"``, chosen by measurement, see
+    :mod:`resourcekit.ree.novelty`) is its mean distance to the ``k`` nearest labelled samples
+    in standardised features (``novelty_features="auto"``: ln of the normalised REE when
+    ``features="clr"``, else the classifier's features),
 
-    .. math:: s(\mathbf{x}) = \min_c \sqrt{(\mathbf{x} - \boldsymbol\mu_c)^\top S^{+}
-              (\mathbf{x} - \boldsymbol\mu_c)}
+    .. math:: s(\mathbf{x}) = \frac{1}{k} \sum_{j=1}^{k}
+              \lVert \mathbf{z}(\mathbf{x}) - \mathbf{z}_{(j)} \rVert_2
 
     and a sample is flagged ``unlike_any`` when its score exceeds the ``novelty_quantile`` of
-    the same score of the labelled samples (each without itself).
+    the same score of the labelled samples, each scored without itself (leave-one-out), or
+    without its group (``novelty_calibration="group"``). ``novelty="mahalanobis"`` gives the
+    former score (distance to the nearest class mean, pooled within-class covariance).
+    With ``novelty_check`` each class is held out in turn and the share of it flagged and the
+    false flags on the known classes are returned (``result.novelty_check``).
 
     Cross-validation reports accuracy and macro F1 both for splits by ``groups``
     (``GroupKFold``: no deposit on both sides) and for a random stratified split, whose
@@ -170,7 +193,18 @@ def trace(
     cv : int
         Folds.
     novelty_quantile : float
-        Quantile of the labelled samples' own novelty score used as threshold [-].
+        Quantile of the labelled samples' leave-one-out novelty score used as threshold [-]
+        (0.95: about 5 % false flags on samples like the labelled ones).
+    novelty : {"knn", "lof", "mahalanobis"}
+        Novelty score (:data:`resourcekit.ree.novelty.NOVELTY_METHODS`).
+    novelty_features : {"auto", "clr", "log", "lambdas", "given"}
+        Features of the novelty score (``"log"``: ln of the normalised REE).
+    novelty_calibration : {"loo", "group"}
+        Threshold from scores without the sample itself, or without its group (``groups``).
+    n_neighbors : int
+        ``k`` of the kNN score.
+    novelty_check : bool
+        Hold each class out in turn and measure detection and false flags.
 
     Returns
     -------
@@ -193,6 +227,12 @@ def trace(
         raise ValueError(f"trace: classifier = {classifier!r}; use one of {list(CLASSIFIERS)}")
     if not 0 < novelty_quantile < 1:
         raise ValueError(f"novelty_quantile = {novelty_quantile} must lie in (0, 1)")
+    from .novelty import NOVELTY_METHODS, NoveltyDetector, holdout_novelty, nearest_classes
+
+    if novelty not in NOVELTY_METHODS:
+        raise ValueError(f"trace: novelty = {novelty!r}; use one of {list(NOVELTY_METHODS)}")
+    if novelty_features == "auto":
+        novelty_features = "log" if features == "clr" else features
     if isinstance(labels, str):
         if labels not in reference_data.columns:
             raise KeyError(f"trace: labels column {labels!r} is not in reference_data")
@@ -203,11 +243,14 @@ def trace(
         groups = reference_data[groups]
     labels = pd.Series(labels, index=reference_data.index)
     X_ref = _features(reference_data, features, reference, units, bdl)
-    ok = np.isfinite(X_ref.to_numpy()).all(axis=1) & labels.notna().to_numpy()
+    N_ref = (X_ref if novelty_features == features
+             else _features(reference_data, novelty_features, reference, units, bdl))
+    ok = (np.isfinite(X_ref.to_numpy()).all(axis=1) & labels.notna().to_numpy()
+          & np.isfinite(N_ref.to_numpy()).all(axis=1))
     if not ok.all():
         warnings.warn(f"trace: {int((~ok).sum())} labelled rows with missing features or "
                       "label left out", UserWarning, stacklevel=2)
-    X_ref, y = X_ref[ok], labels[ok].astype(str)
+    X_ref, N_ref, y = X_ref[ok], N_ref[ok], labels[ok].astype(str)
     g = None if groups is None else pd.Series(groups, index=reference_data.index)[ok]
     model = CLASSIFIERS[classifier][0]()
     rows = []
@@ -227,21 +270,38 @@ def trace(
                      "folds": len(scores["test_accuracy"])})
     cv_table = pd.DataFrame(rows).set_index("split")
     model.fit(X_ref, y)
-    score = _MahalanobisNovelty(X_ref.to_numpy(), y.to_numpy())
-    threshold = float(np.quantile(score(X_ref.to_numpy()), novelty_quantile))
+    detector = NoveltyDetector(novelty, n_neighbors=n_neighbors, quantile=novelty_quantile,
+                               calibration=novelty_calibration)
+    detector.fit(N_ref.to_numpy(), y.to_numpy(), None if g is None else g.to_numpy())
+    threshold = detector.threshold_
+    check = None
+    if novelty_check and y.nunique() >= 3:
+        check = holdout_novelty(N_ref.to_numpy(), y.to_numpy(),
+                                None if g is None else g.to_numpy(), method=novelty,
+                                n_neighbors=n_neighbors, quantile=novelty_quantile,
+                                calibration=novelty_calibration, folds=cv)
     classes = list(model.classes_)
     if samples is None:
         empty = pd.DataFrame(columns=classes, dtype=float)
         return TraceResult(empty, pd.Series(dtype=object), pd.Series(dtype=float),
                            pd.Series(dtype=bool), threshold, cv_table, model,
-                           list(X_ref.columns))
+                           list(X_ref.columns), pd.Series(dtype=float), None, check, detector)
     X_new = _features(samples, features, reference, units, bdl)[list(X_ref.columns)]
-    good = np.isfinite(X_new.to_numpy()).all(axis=1)
+    N_new = (X_new if novelty_features == features else
+             _features(samples, novelty_features, reference, units, bdl)[list(N_ref.columns)])
+    good = np.isfinite(X_new.to_numpy()).all(axis=1) & np.isfinite(N_new.to_numpy()).all(axis=1)
     proba = pd.DataFrame(np.nan, index=X_new.index, columns=classes)
     novelty = pd.Series(np.nan, index=X_new.index, name="novelty")
+    p_value = pd.Series(np.nan, index=X_new.index, name="p_value")
+    nearest = None
     if good.any():
         proba.loc[good] = model.predict_proba(X_new[good])
-        novelty.loc[good] = score(X_new[good].to_numpy())
+        novelty.loc[good] = detector.score(N_new[good].to_numpy())
+        p_value.loc[good] = detector.p_values(N_new[good].to_numpy())
+        near = nearest_classes(N_ref.to_numpy(), y.to_numpy(), N_new[good].to_numpy(),
+                               n_neighbors=n_neighbors)
+        near.index = X_new.index[good]
+        nearest = near.reindex(X_new.index)
     if not good.all():
         warnings.warn(f"trace: {int((~good).sum())} samples with missing features get NaN",
                       UserWarning, stacklevel=2)
@@ -250,4 +310,4 @@ def trace(
         predicted.loc[good] = proba.loc[good].idxmax(axis=1)
     unlike = (novelty > threshold).rename("unlike_any")
     return TraceResult(proba, predicted, novelty, unlike, threshold, cv_table, model,
-                       list(X_ref.columns))
+                       list(X_ref.columns), p_value, nearest, check, detector)
