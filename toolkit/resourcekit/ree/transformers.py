@@ -46,6 +46,22 @@ def _check_names(est: BaseEstimator, X: Any, reset: bool) -> None:
     _check_n_features(est, X, reset=reset)
 
 
+def _checked_array(X: Any, where: str, numeric: bool) -> np.ndarray:
+    """An array-like X through scikit-learn's ``check_array``: 2-D, dense, not complex, at
+    least one sample and one feature, no inf (NaN allowed); text kept unless ``numeric``."""
+    from sklearn.utils.validation import check_array
+
+    try:
+        return check_array(X, accept_sparse=False, dtype="numeric" if numeric else None,
+                           ensure_all_finite="allow-nan", input_name="X")
+    except TypeError as err:
+        if "sparse" in str(err):
+            raise
+        raise REEInputError(f"{where}: {err}") from err
+    except ValueError as err:
+        raise DataError(f"{where}: {err}") from err
+
+
 def _ree_frame(est: Any, X: Any, default: Sequence[str], where: str) -> pd.DataFrame:
     """X as a DataFrame whose REE columns are named by element (arrays: by position)."""
     if isinstance(X, pd.DataFrame):
@@ -57,15 +73,8 @@ def _ree_frame(est: Any, X: Any, default: Sequence[str], where: str) -> pd.DataF
         arr = X.to_numpy()
         index = X.index
     else:
-        arr = np.asarray(X)
+        arr = _checked_array(X, where, numeric=False)
         index = None
-        if arr.ndim != 2:
-            raise DataError(
-                f"{where}: expected a 2-D table (samples x elements), got shape {arr.shape}; "
-                "reshape a single sample with X.reshape(1, -1)"
-            )
-        if arr.shape[0] == 0:
-            raise DataError(f"{where}: 0 samples (rows); need at least 1")
     if arr.dtype.kind not in "fiubOUS":
         raise DataError(f"{where}: an array of {arr.dtype} is not concentrations")
     names = list(est.elements) if est.elements is not None else list(default)
@@ -131,6 +140,7 @@ class Normalizer(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # a missing element stays missing (NaN), reported
         tags.input_tags.string = True  # text cells such as "<0.05" (detection limits) are read
+        tags.transformer_tags.preserves_dtype = []  # output: a float64 DataFrame, whatever in
         return tags
 
     def _default(self) -> tuple[str, ...]:
@@ -139,8 +149,8 @@ class Normalizer(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> Normalizer:
         """Find the REE columns (by name; arrays by position). Returns ``self``."""
         check_bdl(self.bdl)
-        _check_names(self, X, reset=True)
         frame = _ree_frame(self, X, self._default(), "Normalizer")
+        _check_names(self, X, reset=True)
         wanted = REY if self.include_y else REE
         cols = find(frame.columns, wanted, units=self.units, where="Normalizer")
         if not cols:
@@ -164,8 +174,8 @@ class Normalizer(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """Normalised values (or their ``ln``) of the elements found at ``fit`` [-]."""
         check_is_fitted(self, "elements_")
-        _check_names(self, X, reset=False)
         frame = _ree_frame(self, X, self._default(), "Normalizer")
+        _check_names(self, X, reset=False)
         return self._normalize(frame, self.elements_)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -214,6 +224,7 @@ class LogRatio(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True  # parts of a composition
         tags.input_tags.allow_nan = True  # a row with a missing part gives NaN coordinates
+        tags.transformer_tags.preserves_dtype = []  # output: a float64 DataFrame, whatever in
         return tags
 
     def _array(self, X: Any) -> tuple[np.ndarray, pd.Index | None]:
@@ -223,19 +234,8 @@ class LogRatio(TransformerMixin, BaseEstimator):
                 raise DataError(f"LogRatio: columns {text} are not numeric; pass the parts only")
             arr, index = X.to_numpy(dtype="float64"), X.index
         else:
-            arr, index = np.asarray(X), None
-            if arr.dtype.kind not in "fiubO":
-                raise DataError(f"LogRatio: an array of {arr.dtype} is not numeric")
-            try:
-                arr = arr.astype("float64")
-            except (TypeError, ValueError) as err:
-                raise REEInputError(f"LogRatio: X holds a value that is not a number: {err}") \
-                    from err
-        if arr.ndim != 2:
-            raise DataError(
-                f"LogRatio: expected a 2-D table (samples x parts), got shape {arr.shape}; "
-                "reshape a single sample with X.reshape(1, -1)"
-            )
+            arr = _checked_array(X, "LogRatio", numeric=True).astype("float64")
+            index = None
         if arr.shape[0] == 0:
             raise DataError("LogRatio: 0 samples (rows); need at least 1")
         if np.isinf(arr).any():
@@ -246,8 +246,8 @@ class LogRatio(TransformerMixin, BaseEstimator):
         """Check the parts and remember their names. Returns ``self``."""
         if self.kind not in _KINDS:
             raise OptionError(f"LogRatio: kind = {self.kind!r}; use one of {list(_KINDS)}")
-        _check_names(self, X, reset=True)
         arr, _ = self._array(X)
+        _check_names(self, X, reset=True)
         if (arr < 0).any():
             raise DataError("LogRatio: Negative values in data passed to fit; parts of a "
                             "composition must be > 0")
@@ -267,8 +267,8 @@ class LogRatio(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """Log-ratio coordinates of each row; columns as :meth:`get_feature_names_out`."""
         check_is_fitted(self, "n_parts_")
-        _check_names(self, X, reset=False)
         arr, index = self._array(X)
+        _check_names(self, X, reset=False)
         with np.errstate(invalid="ignore"):
             bad = ~(arr > 0).all(axis=1)
         if bad.any():
@@ -336,6 +336,7 @@ class Lambdas(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # missing elements: fitted on the others (O'Neill)
         tags.input_tags.string = True  # detection-limit text such as "<0.05"
+        tags.transformer_tags.preserves_dtype = []  # output: a float64 DataFrame, whatever in
         return tags
 
     def _lambdas(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -346,8 +347,8 @@ class Lambdas(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> Lambdas:
         """Check the parameters and the columns. Returns ``self``."""
-        _check_names(self, X, reset=True)
         frame = _ree_frame(self, X, REE, "Lambdas")
+        _check_names(self, X, reset=True)
         self._lambdas(frame.iloc[:0])  # options, columns, units and reference checked now
         self.fitted_ = True
         return self
@@ -355,8 +356,9 @@ class Lambdas(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """``lambda0 ...`` (and ``tau0 ...``) of each row."""
         check_is_fitted(self, "fitted_")
+        frame = _ree_frame(self, X, REE, "Lambdas")
         _check_names(self, X, reset=False)
-        return self._lambdas(_ree_frame(self, X, REE, "Lambdas"))
+        return self._lambdas(frame)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``lambda0 ... lambda{degree-1}`` (then ``tau0 ... tau3``): the output's columns."""
