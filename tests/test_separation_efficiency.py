@@ -218,5 +218,5 @@ def test_n_product_errors():
     prods = pd.DataFrame({"Pb": [0.5, 0.002]}, index=["c", "t"])
     with pytest.raises(KeyError, match="lack the feed components"):
         sep.n_product({"Zn": 0.1}, prods)
-    with pytest.raises(TypeError, match="must be a DataFrame"):
+    with pytest.raises(ValueError, match="must be a DataFrame"):
         sep.n_product({"Pb": 0.1}, [[0.5], [0.002]])

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from resourcekit import separation as sep
+from resourcekit.errors import OptionError
 
 # Wills' hydrocyclone screen analyses (Wills' Mineral Processing Technology, ch. 9, as
 # reproduced in a public worked solution): % of feed in underflow and overflow by size class.
@@ -97,7 +98,7 @@ def test_derived_measures_dms_and_classifier():
     np.testing.assert_allclose(fit.imperfection("dms"), 0.05 / 0.6, rtol=1e-7)
     np.testing.assert_allclose(fit.imperfection("classifier"), 0.05 / 1.6, rtol=1e-7)
     np.testing.assert_allclose(fit.sharpness, 1.55 / 1.65, rtol=1e-8)
-    with pytest.raises(KeyError, match="unknown imperfection kind"):
+    with pytest.raises(OptionError, match="unknown imperfection kind"):
         fit.imperfection("jig")
     assert "ep" in fit.summary().index
 
@@ -144,7 +145,7 @@ def test_models_registry_lists_every_model():
     table = sep.partition_models()
     assert set(table.index) == set(sep.MODELS) == {"logistic", "lynch_rao", "whiten",
                                                     "rosin_rammler"}
-    with pytest.raises(KeyError, match="unknown partition model 'tanh'"):
+    with pytest.raises(OptionError, match="unknown partition model 'tanh'"):
         sep.fit_partition([1, 2, 3, 4], [0.1, 0.4, 0.6, 0.9], "tanh")
 
 

@@ -155,10 +155,22 @@ def circuit_steady_state(
     names = list(units)
     if feed_to not in units:
         raise KeyError(f"feed_to = {feed_to!r} is not a unit; units are {names}")
-    comps = list(feed)
-    fvec = pd.Series({c: float(feed[c]) for c in comps})
-    if np.any(fvec < 0):
-        raise ValueError("feed flows must be >= 0")
+    from resourcekit.boundary import amount, number
+    from resourcekit.errors import DataError, LabelError
+
+    if not isinstance(feed, Mapping | pd.Series):
+        raise DataError("feed must map each component to its fresh feed flow, e.g. "
+                        "{'A': 5, 'B': 95}")
+    comps = list(feed.keys()) if isinstance(feed, Mapping) else list(feed.index)
+    if len(set(comps)) != len(comps):
+        raise LabelError(f"feed names a component twice: {comps}")
+    if not comps:
+        raise DataError("feed is empty: give at least one component")
+    fvec = pd.Series({c: float(amount(feed[c], f"feed[{c!r}]", unit="t/h", units="t/h"))
+                      for c in comps})
+    if fvec.isna().any():
+        raise DataError(f"feed holds NaN for {fvec.index[fvec.isna()].tolist()}: a circuit "
+                        "cannot be solved with an unknown feed")
     products: list[str] = []
     for name, spec in units.items():
         for key in ("split", "concentrate", "tailing"):
@@ -172,10 +184,14 @@ def circuit_steady_state(
         missing = [c for c in comps if c not in split]
         if missing:
             raise KeyError(f"unit {name!r} has no split factor for components {missing}")
+        extra = [c for c in split if c not in comps]
+        if extra:
+            raise LabelError(f"unit {name!r} has split factors for {extra}, which are not in "
+                             f"the feed {comps}")
         for c in comps:
-            s = float(split[c])
+            s = float(number(split[c], f"split of {c!r} in unit {name!r}", allow_nan=False))
             if not 0.0 <= s <= 1.0:
-                raise ValueError(f"split of {c!r} in unit {name!r} is {s:g}; expected 0-1")
+                raise DataError(f"split of {c!r} in unit {name!r} is {s:g}; expected 0-1")
     n = len(names)
     pos = {u: i for i, u in enumerate(names)}
     feeds = np.zeros((n, len(comps)))

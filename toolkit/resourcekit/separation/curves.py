@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resourcekit.errors import DataError, LabelError
+
 from . import _kind
 
 __all__ = ["grade_recovery_curve", "fuerstenau_curve", "ideal_separation_curve"]
@@ -30,7 +32,8 @@ def grade_recovery_curve(mass: Any, grade: Any, *, pure: float = 1.0) -> pd.Data
     DataFrame
         One row per cumulative concentrate, starting with the empty concentrate: ``mass_yield``,
         ``grade`` (cumulative), ``recovery`` (of A), ``gangue_recovery`` (not-A to the
-        concentrate), ``separation_efficiency``, ``enrichment_ratio``.
+        concentrate; the toolkit's one name for this quantity), ``separation_efficiency``,
+        ``enrichment_ratio``.
 
     Notes
     -----
@@ -51,14 +54,20 @@ def grade_recovery_curve(mass: Any, grade: Any, *, pure: float = 1.0) -> pd.Data
     >>> grade_recovery_curve([1, 1, 2], [0.8, 0.2, 0.0])["recovery"].tolist()
     [0.0, 0.8, 1.0, 1.0]
     """
-    mvec = _kind.mass(mass, "mass").ravel()
-    g = _kind.grade(grade, "grade").ravel()
+    _, got = _kind.align({"mass": mass, "grade": grade})
+    mvec = np.atleast_1d(_kind.mass(got["mass"], "mass")).ravel()
+    g = np.atleast_1d(_kind.grade(got["grade"], "grade")).ravel()
+    pure = float(_kind.fraction(pure, "pure"))
     if mvec.shape != g.shape:
-        raise ValueError(f"mass has {mvec.size} entries but grade has {g.size}")
-    if mvec.sum() <= 0:
-        raise ValueError("mass sums to 0")
+        raise LabelError(f"mass has {mvec.size} entries but grade has {g.size}")
+    if np.isnan(mvec).any() or np.isnan(g).any():
+        raise DataError("mass or grade holds NaN: a cumulative upgrading curve needs every "
+                        "class (an unknown class would shift every later point); drop or fill "
+                        "it first")
+    if mvec.size == 0 or mvec.sum() <= 0:
+        raise DataError("mass is empty or sums to 0")
     if np.any(g > pure):
-        raise ValueError(f"a grade exceeds pure = {pure:g}")
+        raise DataError(f"a grade exceeds pure = {pure:g}")
     metal = mvec * g
     gangue = mvec * (pure - g)
     cm = np.concatenate([[0.0], np.cumsum(mvec)])
@@ -90,6 +99,8 @@ def fuerstenau_curve(mass: Any, grade: Any, *, pure: float = 1.0) -> pd.DataFram
 
         \varepsilon_A = R_k,\qquad \varepsilon_{\bar A,\,t} = 1 - R_{g,k}
 
+    ``gangue_to_tailing`` is the complement of ``gangue_recovery`` (1 - gangue_recovery: not-A
+    rejected to the tailing), the Fuerstenau plot's own axis.
     A perfect separation passes through (1, 1); a split without separation follows
     :math:`\varepsilon_A + \varepsilon_{\bar A,t} = 1`.
 
@@ -142,16 +153,17 @@ def ideal_separation_curve(
     >>> ideal_separation_curve(cls)["recovery"].round(3).tolist()
     [0.0, 0.667, 1.0, 1.0]
     """
-    from resourcekit.units import fraction_factor, split_unit
-
+    if not isinstance(classes, pd.DataFrame):
+        raise DataError("classes must be a DataFrame with a mass and a grade column")
     for col in (mass, grade):
         if col not in classes.columns:
-            raise KeyError(f"classes has no column {col!r}; columns are {list(classes.columns)}")
-    g = classes[grade].to_numpy(dtype=float)
-    unit = split_unit(grade)[1]
-    if unit is not None:
-        g = g * fraction_factor(unit)
+            raise LabelError(f"classes has no column {col!r}; columns are "
+                             f"{list(classes.columns)}")
+        if list(classes.columns).count(col) > 1:
+            raise LabelError(f"classes has the column {col!r} twice")
+    g = _kind.grade_column(classes[grade], grade)
+    m = _kind.mass(classes[mass], mass)
     order = np.argsort(-g, kind="stable")
-    out = grade_recovery_curve(classes[mass].to_numpy(dtype=float)[order], g[order], pure=pure)
+    out = grade_recovery_curve(m[order], g[order], pure=pure)
     out.insert(0, "class", [None, *np.asarray(classes.index)[order]])
     return out

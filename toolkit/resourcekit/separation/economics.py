@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resourcekit.errors import DataError
+
 from . import _kind
 
 __all__ = [
@@ -74,8 +76,13 @@ def product_value(purity: Any, *, threshold: float, price: float, below: float =
     """
     tmpl = _kind.template(purity)
     p = _kind.grade(purity, "purity")
-    thr = float(_kind.grade(threshold, "threshold"))
-    return _kind.like(tmpl, np.where(p >= thr, price * p, below))
+    thr = float(_kind.fraction(threshold, "threshold"))
+    price = float(_kind.number(price, "price", allow_nan=False))
+    below = float(_kind.number(below, "below", allow_nan=False))
+    if np.isnan(thr):
+        raise DataError("threshold is NaN: the buyers' minimum purity must be known")
+    # NaN purity: the value is unknown (NaN), never the 'below' value
+    return _kind.like(tmpl, np.where(np.isnan(p), np.nan, np.where(p >= thr, price * p, below)))
 
 
 def stage_cascade(
@@ -106,11 +113,14 @@ def stage_cascade(
     >>> stage_cascade(0.5, 0.9, 0.1, 2)["purity"].round(4).tolist()
     [0.5, 0.9, 0.9878]
     """
-    f = float(_kind.grade(feed_grade, "feed_grade"))
-    rt = float(_kind.grade(split_target, "split_target"))
-    ro = float(_kind.grade(split_other, "split_other"))
-    if int(n_stages) < 0:
-        raise ValueError("n_stages must be >= 0")
+    f, rt, ro = (float(_kind.fraction(v, name)) for v, name in (
+        (feed_grade, "feed_grade"), (split_target, "split_target"), (split_other, "split_other")))
+    for v, name in ((f, "feed_grade"), (rt, "split_target"), (ro, "split_other")):
+        if np.isnan(v):
+            raise DataError(f"{name} is NaN: a cascade of unknown splits has no purity")
+    n_stages = _kind.number(n_stages, "n_stages", allow_nan=False)
+    if int(n_stages) < 0 or n_stages != int(n_stages):
+        raise DataError("n_stages must be >= 0 (a whole number of stages)")
     n = np.arange(int(n_stages) + 1)
     t = f * rt**n
     o = (1 - f) * ro**n
@@ -186,6 +196,8 @@ def optimum_stages(
     >>> res.optimum, round(float(res.table.loc[res.optimum, "purity"]), 4)
     (7, 0.9941)
     """
+    for v, name in ((cost_per_tonne, "cost_per_tonne"), (fixed_cost, "fixed_cost")):
+        _kind.number(v, name, low=0.0, allow_nan=False)
     casc = stage_cascade(feed_grade, split_target, split_other, max_stages)
     value = casc["mass_yield"] * product_value(
         casc["purity"].to_numpy(), threshold=threshold, price=price, below=below)

@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resourcekit.errors import DataError, LabelError, UnitError
+from resourcekit.units import is_quantity
+
 from . import _kind
+
+
+def _pint_series(value: Any) -> bool:
+    return str(getattr(value, "dtype", "")).startswith("pint[")
 
 __all__ = [
     "TwoProductResult",
@@ -113,7 +120,8 @@ def _check_order(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> None:
 def _measures(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         y = (f - t) / (c - t)
-        r = np.where(f > 0, c * y / np.where(f > 0, f, 1.0), 0.0)
+        # f = 0 leaves recovery undefined (NaN), and NaN grades give NaN: never 0
+        r = c * y / f
         rg = y * (m - c) / (m - f)
         return {
             "mass_yield": y,
@@ -228,14 +236,18 @@ def two_product(
     >>> round(r.recovery, 3), round(r.concentration_ratio, 2)
     (0.804, 52.25)
     """
-    tmpl = _kind.template(feed, concentrate, tailing)
-    f = _kind.grade(feed, "feed")
-    c = _kind.grade(concentrate, "concentrate")
-    t = _kind.grade(tailing, "tailing")
+    _, got = _kind.align({"feed": feed, "concentrate": concentrate, "tailing": tailing,
+                          "feed_std": feed_std, "concentrate_std": concentrate_std,
+                          "tailing_std": tailing_std})
+    tmpl = _kind.template(got["feed"], got["concentrate"], got["tailing"])
+    f = _kind.grade(got["feed"], "feed")
+    c = _kind.grade(got["concentrate"], "concentrate")
+    t = _kind.grade(got["tailing"], "tailing")
     m = _pure(pure)
     f, c, t = np.broadcast_arrays(f, c, t)
     _check_order(f, c, t, m)
-    return _result(f, c, t, m, tmpl, (feed_std, concentrate_std, tailing_std))
+    return _result(f, c, t, m, tmpl, (got["feed_std"], got["concentrate_std"],
+                                      got["tailing_std"]))
 
 
 def from_masses(
@@ -279,11 +291,22 @@ def from_masses(
     >>> r.enrichment_ratio, round(r.recovery, 3), round(r.separation_efficiency, 3)
     (10.0, 0.2, 0.189)
     """
-    tmpl = _kind.template(feed_mass, feed_grade, concentrate_mass, concentrate_grade)
-    fm = _kind.mass(feed_mass, "feed_mass")
-    cm = _kind.mass(concentrate_mass, "concentrate_mass")
-    f = _kind.grade(feed_grade, "feed_grade")
-    c = _kind.grade(concentrate_grade, "concentrate_grade")
+    _, got = _kind.align({"feed_mass": feed_mass, "feed_grade": feed_grade,
+                          "concentrate_mass": concentrate_mass,
+                          "concentrate_grade": concentrate_grade})
+    has_unit = [is_quantity(got[k]) or _pint_series(got[k])
+                for k in ("feed_mass", "concentrate_mass")]
+    if has_unit[0] != has_unit[1]:
+        raise UnitError(
+            "one of feed_mass and concentrate_mass carries a unit and the other does not: give "
+            "both as quantities (e.g. Quantity(100, 't') and Quantity(2000, 'kg')) or both as "
+            "plain numbers in the same unit")
+    tmpl = _kind.template(got["feed_mass"], got["feed_grade"], got["concentrate_mass"],
+                          got["concentrate_grade"])
+    fm = _kind.mass(got["feed_mass"], "feed_mass")
+    cm = _kind.mass(got["concentrate_mass"], "concentrate_mass")
+    f = _kind.grade(got["feed_grade"], "feed_grade")
+    c = _kind.grade(got["concentrate_grade"], "concentrate_grade")
     m = _pure(pure)
     fm, cm, f, c = np.broadcast_arrays(fm, cm, f, c)
     if np.any(fm <= 0):
@@ -299,12 +322,15 @@ def from_masses(
         raise ValueError(
             "the concentrate holds more A than the feed (C c > F f): check masses and grades"
         )
-    t = np.clip(metal_t / (fm - cm), 0.0, 1.0)
+    with np.errstate(invalid="ignore"):
+        t = np.clip(metal_t / (fm - cm), 0.0, 1.0)  # NaN stays NaN
     _check_order(f, c, t, m)
     return _result(f, c, t, m, tmpl)
 
 
 def _grades_for(feed: Any, concentrate: Any, tailing: Any, pure: Any) -> tuple:
+    _, got = _kind.align({"feed": feed, "concentrate": concentrate, "tailing": tailing})
+    feed, concentrate, tailing = got["feed"], got["concentrate"], got["tailing"]
     tmpl = _kind.template(feed, concentrate, tailing)
     f = _kind.grade(feed, "feed")
     c = _kind.grade(concentrate, "concentrate")
@@ -312,7 +338,7 @@ def _grades_for(feed: Any, concentrate: Any, tailing: Any, pure: Any) -> tuple:
     m = _pure(pure)
     f, c, t = np.broadcast_arrays(f, c, t)
     _check_order(f, c, t, m)
-    return tmpl, _measures(f, c, t, m)
+    return tmpl, {**_measures(f, c, t, m), "feed": f}
 
 
 def separation_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0) -> Any:
@@ -385,8 +411,7 @@ def hancock_efficiency(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.
     """
     tmpl, v = _grades_for(feed, concentrate, tailing, pure)
     m = _pure(pure)
-    f = np.broadcast_to(_kind.grade(feed, "feed"), np.shape(v["recovery"]))
-    return _kind.like(tmpl, (v["recovery"] - v["mass_yield"]) / (1.0 - f / m))
+    return _kind.like(tmpl, (v["recovery"] - v["mass_yield"]) / (1.0 - v["feed"] / m))
 
 
 def selectivity_index(feed: Any, concentrate: Any, tailing: Any, pure: Any = 1.0) -> Any:
@@ -438,17 +463,39 @@ class ThreeProductResult(_ProductTable):
     grades: pd.DataFrame
 
 
-def _assay_pair(value: Any, name: str, metals: list[str] | None) -> tuple[np.ndarray, list[str]]:
+def _assay_pair(
+    value: Any, name: str, metals: list[str] | None, labelled: bool | None
+) -> tuple[np.ndarray, list[str] | None]:
+    """Two assays; labelled ones (dict, Series) matched to the feed's ``metals`` by key."""
     if isinstance(value, dict):
-        value = pd.Series(value)
+        value = pd.Series(value, dtype=object)
     if isinstance(value, pd.Series):
         keys = [str(k) for k in value.index]
-        arr = np.array([float(_kind.grade(v, f"{name}[{k}]")) for k, v in value.items()])
+        if len(set(keys)) != len(keys):
+            raise LabelError(f"{name} has duplicate metals {keys}")
+        if labelled is False:
+            raise LabelError(f"{name} names its metals {keys} but feed is an unlabelled pair: "
+                             "give feed as a dict too, so streams are matched by metal")
+        if metals is not None:
+            if set(keys) != set(metals):
+                raise LabelError(
+                    f"{name} has metals {keys} but feed has {metals}: every stream must assay "
+                    "the same two metals")
+            value = pd.Series(dict(zip(keys, value.tolist(), strict=True)))[list(metals)]
+            keys = list(metals)
+        vals = value.tolist()
     else:
-        arr = np.array([float(_kind.grade(v, f"{name}[{i}]")) for i, v in enumerate(value)])
-        keys = metals or ["a", "b"]
+        if labelled:
+            raise LabelError(f"{name} is an unlabelled pair but feed names its metals "
+                             f"{metals}: give {name} as a dict with the same metals")
+        keys = None
+        vals = list(value) if np.ndim(getattr(value, "magnitude", value)) else [value]
+    arr = np.array([float(_kind.grade(v, f"{name}[{k!r}]")) for k, v in
+                    zip(keys or range(len(vals)), vals, strict=True)])
     if arr.shape != (2,):
-        raise ValueError(f"{name} must hold the assays of exactly two metals, got {arr.size}")
+        raise DataError(f"{name} must hold the assays of exactly two metals, got {arr.size}")
+    if np.isnan(arr).any():
+        raise DataError(f"{name} holds NaN: the three-product formula needs every assay")
     return arr, keys
 
 
@@ -461,7 +508,9 @@ def three_product(
     ----------
     feed, concentrate1, concentrate2, tailing : pair, dict or Series
         Assays of two metals a and b in each stream (e.g. ``{"Pb": 0.03, "Zn": 0.06}``, or a
-        pair of pint quantities). [mass fraction]
+        pair of pint quantities). [mass fraction] Dicts and Series are matched by metal, in
+        any order (different metals raise LabelError); unlabelled pairs are taken in order,
+        and cannot be mixed with labelled ones.
 
     Returns
     -------
@@ -491,10 +540,12 @@ def three_product(
     >>> r.mass_yields.round(4).tolist()
     [0.0528, 0.0936, 0.8535]
     """
-    f, metals = _assay_pair(feed, "feed", None)
-    c1, _ = _assay_pair(concentrate1, "concentrate1", metals)
-    c2, _ = _assay_pair(concentrate2, "concentrate2", metals)
-    t, _ = _assay_pair(tailing, "tailing", metals)
+    f, metals = _assay_pair(feed, "feed", None, None)
+    labelled = metals is not None
+    c1, _ = _assay_pair(concentrate1, "concentrate1", metals, labelled)
+    c2, _ = _assay_pair(concentrate2, "concentrate2", metals, labelled)
+    t, _ = _assay_pair(tailing, "tailing", metals, labelled)
+    metals = metals if labelled else ["a", "b"]
     a = np.column_stack([c1 - t, c2 - t])
     cond = np.linalg.cond(a)
     if not np.isfinite(cond) or cond > 1e8:
@@ -573,35 +624,60 @@ def n_product(feed: Any, products: pd.DataFrame, *, weights: Any = None) -> NPro
     [0.0528, 0.0936, 0.8535]
     """
     if not isinstance(products, pd.DataFrame):
-        raise TypeError("products must be a DataFrame (rows: products, columns: components)")
-    fs = pd.Series(feed, dtype=float) if isinstance(feed, dict) else pd.Series(feed)
+        raise DataError("products must be a DataFrame (rows: products, columns: components)")
+    fs = pd.Series(feed, dtype=object) if isinstance(feed, dict) else pd.Series(feed)
+    if fs.index.has_duplicates:
+        raise LabelError(f"feed has duplicate components {fs.index[fs.index.duplicated()]}")
+    if products.columns.has_duplicates or products.index.has_duplicates:
+        raise LabelError("products has duplicate column or row labels: "
+                         f"{list(products.columns)} / {list(products.index)}")
     missing = [k for k in fs.index if k not in products.columns]
     if missing:
-        raise KeyError(f"products lack the feed components {missing}")
+        raise LabelError(f"products lack the feed components {missing}; columns are "
+                         f"{list(products.columns)}")
     comps = list(fs.index)
-    f = np.array([float(_kind.grade(fs[k], f"feed[{k}]")) for k in comps])
+    f = np.array([float(_kind.grade(fs[k], f"feed[{k!r}]")) for k in comps])
     p = np.column_stack(
-        [_kind.grade(products[k].to_numpy(dtype=float), f"products[{k}]") for k in comps]
-    )  # products x components
+        [_kind.grade(products[k], f"products[{k!r}]") for k in comps]
+    ).astype(float)  # products x components
+    if np.isnan(f).any() or np.isnan(p).any():
+        raise DataError("n_product needs every assay: feed or products hold NaN (drop the "
+                        "component or the product, or fill it)")
     n = p.shape[0]
     if n < 2:
-        raise ValueError("n_product needs at least two products")
+        raise DataError(f"n_product needs at least two products, got {n}")
     if len(comps) < n - 1:
-        raise ValueError(
+        raise DataError(
             f"{n} products need at least {n - 1} assayed components, got {len(comps)}"
         )
-    w = (np.ones(len(comps)) if weights is None
-         else pd.Series(weights, dtype=float)[comps].to_numpy())
-    if np.any(w < 0):
-        raise ValueError("weights must be >= 0")
+    if weights is None:
+        w = np.ones(len(comps))
+    else:
+        ws = pd.Series(weights, dtype=object) if isinstance(weights, dict) else weights
+        if isinstance(ws, pd.Series):
+            lacking = [k for k in comps if k not in ws.index]
+            if lacking:
+                raise LabelError(f"weights lack the components {lacking}")
+            ws = ws[comps]
+        w = _kind.number(ws, "weights", low=0.0, allow_nan=False)
+        if w.shape != (len(comps),):
+            raise LabelError(f"weights has {w.size} values for {len(comps)} components")
     sw = np.sqrt(w)
     a = (p[:-1] - p[-1]).T  # components x (n-1)
     b = f - p[-1]
     sol, *_ = np.linalg.lstsq(a * sw[:, None], b * sw, rcond=None)
     if np.linalg.matrix_rank(a * sw[:, None]) < n - 1:
-        raise ValueError("the product assays are linearly dependent: yields are not identifiable")
+        raise DataError("the product assays are linearly dependent: yields are not "
+                        "identifiable")
     yields = np.append(sol, 1.0 - sol.sum())
-    rec = pd.DataFrame(p.T * yields / f[:, None], index=comps, columns=products.index)
+    if np.any(yields < -1e-9) or np.any(yields > 1 + 1e-9):
+        raise DataError(
+            f"least-squares mass yields {np.round(yields, 4).tolist()} fall outside [0, 1]: "
+            "the assays are inconsistent with a split of this feed (check that each product "
+            "is assayed for the same components, and that no product is richer in every "
+            "component than the feed is poorer)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rec = pd.DataFrame(p.T * yields / f[:, None], index=comps, columns=products.index)
     resid = pd.Series(f - yields @ p, index=comps, name="residual")
     return NProductResult(
         mass_yields=pd.Series(yields, index=products.index, name="mass_yield"),

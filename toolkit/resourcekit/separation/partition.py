@@ -8,12 +8,16 @@ unclassified: :math:`P = R_f + (1 - R_f) E_c(x)`, with the corrected curve :math
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from resourcekit.errors import DataError, LabelError, OptionError, ResourcekitWarning, UnitError
+from resourcekit.units import is_quantity
 
 from . import _kind
 
@@ -55,6 +59,10 @@ def partition_numbers(
         Mass of the product per mass of feed Y (0-1) when distributions are given.
     bypass : float, optional
         By-pass fraction R_f (0-1) to correct for: returns :math:`E_c = (E - R_f)/(1 - R_f)`.
+        A class whose E lies below R_f would get a negative corrected number: within
+        ``BYPASS_TOLERANCE`` (0.05) that is read as sampling noise, set to 0 and reported with
+        a warning (the corrected curve is 0 at the fine end by definition); further below,
+        the by-pass given is inconsistent with the data and DataError is raised.
 
     Returns
     -------
@@ -82,37 +90,74 @@ def partition_numbers(
     >>> partition_numbers(under + over, under).round(3).tolist()
     [1.0, 1.0, 0.886, 0.608, 0.5]
     """
-    tmpl = feed if isinstance(feed, pd.Series) else np.asarray(feed)
-    f = _kind.mass(feed, "feed")
-    u = _kind.mass(product, "product")
+    _, got = _kind.align({"feed": feed, "product": product})
+    feed, product = got["feed"], got["product"]
+    has_unit = [is_quantity(v) or str(getattr(v, "dtype", "")).startswith("pint[")
+                for v in (feed, product)]
+    if has_unit[0] != has_unit[1]:
+        raise UnitError("one of feed and product carries a unit and the other does not: give "
+                        "both as quantities or both as plain numbers on the same basis")
+    tmpl = _kind.template(feed, product)
+    if tmpl is None:
+        raise DataError("feed and product must hold one value per class (arrays or Series)")
+    f = np.atleast_1d(_kind.mass(feed, "feed"))
+    u = np.atleast_1d(_kind.mass(product, "product"))
     if f.shape != u.shape:
-        raise ValueError(f"feed has {f.shape} classes but product has {u.shape}")
+        raise LabelError(f"feed has {f.shape} classes but product has {u.shape}")
+    if f.size == 0:
+        raise DataError("feed and product hold no classes")
     if product_yield is not None:
-        y = float(product_yield)
-        if not 0.0 <= y <= 1.0:
-            raise ValueError(f"product_yield = {y:g} is outside [0, 1]")
-        f = f / f.sum()
-        u = u / u.sum() * y
+        y = float(_kind.fraction(product_yield, "product_yield"))
+        f = f / np.nansum(f)
+        u = u / np.nansum(u) * y
     empty = f <= 0
+    labels = tmpl.index if isinstance(tmpl, pd.Series) else range(f.size)
     if np.any(empty):
         i = int(np.argmax(empty))
-        label = tmpl.index[i] if isinstance(tmpl, pd.Series) else i
-        raise ValueError(f"feed class {label!r} has no mass: its partition number is undefined")
-    p = u / f
+        raise DataError(f"feed class {labels[i]!r} has no mass: its partition number is "
+                        "undefined")
+    with np.errstate(invalid="ignore"):
+        p = u / f
     over = p > 1.0 + 1e-9
     if np.any(over):
         i = int(np.argmax(over))
-        label = tmpl.index[i] if isinstance(tmpl, pd.Series) else i
-        raise ValueError(
-            f"class {label!r}: product holds more than the feed (partition {p[i]:.3g} > 1); "
+        raise DataError(
+            f"class {labels[i]!r}: product holds more than the feed (partition {p[i]:.3g} > 1); "
             "check that feed and product are on the same basis"
         )
     if bypass is not None:
-        rf = float(bypass)
+        rf = float(_kind.number(bypass, "bypass", allow_nan=False))
         if not 0.0 <= rf < 1.0:
-            raise ValueError(f"bypass = {rf:g} must lie in [0, 1)")
-        p = (p - rf) / (1.0 - rf)
+            raise DataError(f"bypass = {rf:g} must lie in [0, 1)")
+        p = _correct_bypass(p, rf, labels)
     return _kind.like(tmpl, p, name="partition")
+
+
+#: How far below the by-pass a measured partition number may fall and still be read as noise
+#: (clipped to 0 with a warning); further below, the by-pass given is wrong and it raises.
+BYPASS_TOLERANCE = 0.05
+
+
+def _correct_bypass(p: np.ndarray, rf: float, labels: Any) -> np.ndarray:
+    """E_c = (E - R_f)/(1 - R_f); E < R_f: clipped to 0 within tolerance and reported,
+    else raised."""
+    ec = (p - rf) / (1.0 - rf)
+    below = p < rf
+    if np.any(below):
+        worst = int(np.nanargmin(np.where(below, p, np.inf)))
+        if p[worst] < rf - BYPASS_TOLERANCE:
+            raise DataError(
+                f"class {labels[worst]!r} has partition number {p[worst]:.3g}, below bypass = "
+                f"{rf:g} by more than {BYPASS_TOLERANCE:g}: no class can report less than the "
+                "by-pass fraction to the product; estimate the by-pass from the finest classes "
+                "(or fit it with fit_partition(..., bypass='fit'))")
+        names = [labels[i] for i in np.flatnonzero(below)]
+        warnings.warn(
+            f"partition numbers of classes {names} lie below bypass = {rf:g} (within "
+            f"{BYPASS_TOLERANCE:g}, read as sampling noise): their corrected values are set to 0",
+            ResourcekitWarning, stacklevel=3)
+        ec = np.where(below, 0.0, ec)
+    return ec
 
 
 # ----------------------------------------------------------------------------------- models
@@ -231,12 +276,10 @@ def partition_models() -> pd.DataFrame:
 
 
 def _get_model(model: str) -> _Model:
-    try:
-        return MODELS[model]
-    except KeyError:
-        raise KeyError(
-            f"unknown partition model {model!r}; choose one of {sorted(MODELS)}"
-        ) from None
+    if not isinstance(model, str) or model not in MODELS:
+        raise OptionError(
+            f"unknown partition model {model!r}; choose one of {sorted(MODELS)}")
+    return MODELS[model]
 
 
 def partition_curve(
@@ -343,7 +386,7 @@ class _Problem:
         self.spec = spec
         self.fit_bypass = isinstance(bypass, str)
         if self.fit_bypass and bypass != "fit":
-            raise ValueError(f"bypass = {bypass!r}: pass 'fit' or a fixed fraction in [0, 1)")
+            raise OptionError(f"bypass = {bypass!r}: pass 'fit' or a fixed fraction in [0, 1)")
         if not self.fit_bypass:
             b = float(bypass)
             if not 0.0 <= b < 1.0:
@@ -476,7 +519,8 @@ _IMPERFECTION = {
 
 def _imperfection(ep: Any, x50: Any, kind: str) -> Any:
     if kind not in _IMPERFECTION:
-        raise KeyError(f"unknown imperfection kind {kind!r}; choose one of {sorted(_IMPERFECTION)}")
+        raise OptionError(
+            f"unknown imperfection kind {kind!r}; choose one of {sorted(_IMPERFECTION)}")
     return ep / (x50 - _IMPERFECTION[kind][1])
 
 

@@ -7,28 +7,40 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resourcekit.errors import DataError, LabelError, UnitError
+from resourcekit.units import is_quantity
+
 from . import _kind
 
 __all__ = ["threshold_sweep", "best_threshold", "CRITERIA"]
 
 
 def _signals(signal_target: Any, signal_other: Any, masses: Any):
-    st = np.asarray(getattr(signal_target, "values", signal_target), dtype=float).ravel()
-    so = np.asarray(getattr(signal_other, "values", signal_other), dtype=float).ravel()
+    st = np.atleast_1d(_kind.number(signal_target, "signal_target", allow_nan=False)).ravel()
+    so = np.atleast_1d(_kind.number(signal_other, "signal_other", allow_nan=False)).ravel()
     if st.size == 0 or so.size == 0:
-        raise ValueError("signal_target and signal_other must both hold at least one particle")
-    for name, s in (("signal_target", st), ("signal_other", so)):
-        if not np.all(np.isfinite(s)):
-            raise ValueError(f"{name} contains NaN or infinite values")
+        raise DataError("signal_target and signal_other must both hold at least one particle")
     if masses is None:
         mt, mo = np.ones_like(st), np.ones_like(so)
     else:
         if not (isinstance(masses, tuple | list) and len(masses) == 2):
-            raise TypeError("masses must be a pair (masses_target, masses_other) or None")
-        mt = _kind.mass(masses[0], "masses[0]").ravel()
-        mo = _kind.mass(masses[1], "masses[1]").ravel()
+            raise DataError("masses must be a pair (masses_target, masses_other) or None")
+        # masses are matched to their signals by label (Series), never by position
+        _, got_t = _kind.align({"signal_target": signal_target, "masses[0]": masses[0]})
+        _, got_o = _kind.align({"signal_other": signal_other, "masses[1]": masses[1]})
+        m0, m1 = got_t["masses[0]"], got_o["masses[1]"]
+        has_unit = [is_quantity(v) or str(getattr(v, "dtype", "")).startswith("pint[")
+                    for v in (m0, m1)]
+        if has_unit[0] != has_unit[1]:
+            raise UnitError("one of masses[0] and masses[1] carries a unit and the other does "
+                            "not: give both as quantities or both as plain numbers in one unit")
+        mt = np.atleast_1d(_kind.mass(m0, "masses[0]")).ravel()
+        mo = np.atleast_1d(_kind.mass(m1, "masses[1]")).ravel()
         if mt.shape != st.shape or mo.shape != so.shape:
-            raise ValueError("each masses array must have one entry per particle signal")
+            raise LabelError("each masses array must have one entry per particle signal")
+        if np.isnan(mt).any() or np.isnan(mo).any():
+            raise DataError("masses hold NaN: a particle of unknown mass cannot be counted; "
+                            "drop it from both the signals and the masses")
     return st, so, mt, mo
 
 
@@ -61,8 +73,10 @@ def threshold_sweep(
     -------
     DataFrame
         ``threshold``, ``recovery`` (target to product), ``purity`` (target share of the
-        product mass), ``other_recovery`` (other to product), ``mass_yield`` and
-        ``separation_efficiency`` = recovery - other_recovery.
+        product mass), ``gangue_recovery`` (recovery of the other material to the product:
+        the canonical name, as in :func:`two_product`), ``other_recovery`` (the same column
+        under its older name, kept for existing code), ``mass_yield`` and
+        ``separation_efficiency`` = recovery - gangue_recovery.
 
     Notes
     -----
@@ -85,8 +99,7 @@ def threshold_sweep(
     >>> t[["recovery", "purity"]].round(3).values.tolist()
     [[1.0, 0.667], [0.5, 1.0]]
     """
-    if accept not in ("above", "below"):
-        raise ValueError(f"accept = {accept!r}: use 'above' or 'below'")
+    _kind.check_option(accept, "accept", ("above", "below"))
     st, so, mt, mo = _signals(signal_target, signal_other, masses)
     sign = 1.0 if accept == "above" else -1.0
     s = np.concatenate([st, so])
@@ -111,12 +124,11 @@ def threshold_sweep(
         th = s[idx]
     else:
         if np.ndim(thresholds) == 0:
-            n = int(thresholds)
-            if n < 2:
-                raise ValueError("thresholds as an int must be >= 2")
+            n = int(_kind.number(thresholds, "thresholds", low=2, allow_nan=False))
             th = np.linspace(s[0], s[-1], n)
         else:
-            th = np.asarray(thresholds, dtype=float).ravel() * sign
+            th = np.atleast_1d(_kind.number(thresholds, "thresholds", allow_nan=False)
+                               ).ravel() * sign
         idx = np.searchsorted(s, th, side="left")  # particles at idx.. have s >= th
     tt, to = ct[-1], co[-1]
     t_in = tt - ct[idx]
@@ -131,6 +143,7 @@ def threshold_sweep(
             "threshold": th * sign,
             "recovery": rec,
             "purity": purity,
+            "gangue_recovery": orec,
             "other_recovery": orec,
             "mass_yield": prod / (tt + to),
             "separation_efficiency": rec - orec,
@@ -149,19 +162,20 @@ def _crit_f1(table: pd.DataFrame, target: float | None) -> pd.Series:
 
 def _crit_min_purity(table: pd.DataFrame, target: float | None) -> pd.Series:
     if target is None:
-        raise ValueError("criterion 'min_purity' needs target=..., the purity to reach (0-1)")
+        raise DataError("criterion 'min_purity' needs target=..., the purity to reach (0-1)")
     return table["recovery"].where(table["purity"] >= target, -np.inf)
 
 
 def _crit_min_recovery(table: pd.DataFrame, target: float | None) -> pd.Series:
     if target is None:
-        raise ValueError("criterion 'min_recovery' needs target=..., the recovery to keep (0-1)")
+        raise DataError("criterion 'min_recovery' needs target=..., the recovery to keep "
+                        "(0-1)")
     return table["purity"].fillna(-np.inf).where(table["recovery"] >= target, -np.inf)
 
 
 #: Criteria of :func:`best_threshold`: name -> (scoring function, description).
 CRITERIA = {
-    "separation_efficiency": (_crit_se, "max recovery - other_recovery (Newton; Youden's J)"),
+    "separation_efficiency": (_crit_se, "max recovery - gangue_recovery (Newton; Youden's J)"),
     "f1": (_crit_f1, "max harmonic mean of recovery and purity"),
     "min_purity": (_crit_min_purity, "max recovery with purity >= target"),
     "min_recovery": (_crit_min_recovery, "max purity with recovery >= target"),
@@ -205,11 +219,10 @@ def best_threshold(
     >>> float(best_threshold([3.0, 4.0], [1.0, 2.0])["threshold"])
     3.0
     """
-    if criterion not in CRITERIA:
-        raise KeyError(f"unknown criterion {criterion!r}; choose one of {sorted(CRITERIA)}")
+    _kind.check_option(criterion, "criterion", sorted(CRITERIA))
     table = threshold_sweep(signal_target, signal_other, masses, thresholds=thresholds,
                             accept=accept)
     score = CRITERIA[criterion][0](table, target)
     if not np.isfinite(score.max()):
-        raise ValueError(f"no threshold meets criterion {criterion!r} with target = {target}")
+        raise DataError(f"no threshold meets criterion {criterion!r} with target = {target}")
     return table.loc[score.idxmax()]
