@@ -247,7 +247,7 @@ def secondary_supply(
 def supply_band(
     inflow: pd.Series,
     lifetime: Lifetime,
-    content: Mapping[str, float],
+    content: Mapping[str, Any],
     *,
     collection_rate: Any,
     recovery: Mapping[str, Any],
@@ -262,7 +262,8 @@ def supply_band(
 
     Monte Carlo (JCGM 101:2008, propagation of distributions): the mean lifetime is drawn from a
     normal distribution (sd ``lifetime_mean_sd`` [a], other shape parameters kept) and each
-    metal content from a normal with relative sd ``content_rsd``, both truncated at zero; each
+    metal content is multiplied by a normal factor of mean 1 and sd ``content_rsd`` (a content
+    given by cohort moves as a whole), both truncated at zero; each
     draw runs :func:`inflow_driven` and :func:`secondary_supply`.
 
     Returns
@@ -292,7 +293,8 @@ def supply_band(
         else:
             p = {**params, "mean": mean}
         result = inflow_driven(inflow, Lifetime(lifetime.kind, **p))
-        drawn = {m: max(rng.normal(float(v), float(v) * rsd[m]), 0.0) for m, v in content.items()}
+        # one relative error per metal and draw (a content by cohort moves as a whole)
+        drawn = {m: v * max(rng.normal(1.0, rsd[m]), 0.0) for m, v in content.items()}
         supply = secondary_supply(result, drawn, collection_rate=collection_rate,
                                   recovery=recovery, content_unit=content_unit)
         for m in content:
