@@ -65,3 +65,55 @@ def test_tetrad_effect_irber_1999():
     s = pd.Series(dict.fromkeys(["La", "Ce", "Pr", "Nd", "Gd", "Tb", "Dy", "Ho"], 10.0))
     s[["Ce", "Pr"]] *= 1.2
     np.testing.assert_allclose(ree.tetrad_effect(s, reference=None), np.sqrt(1.2))
+
+
+# --- issue 10: every formula a public, documented name, listed from one registry -------------
+def test_anomaly_methods_registry_lists_public_functions():
+    table = ree.anomaly_methods()
+    assert list(table.columns) == ["element", "method", "function", "needs", "formula", "source"]
+    assert set(zip(table.element, table.method, strict=True)) == {
+        ("Eu", "geometric"), ("Eu", "arithmetic"), ("Eu", "tb"),
+        ("Ce", "geometric"), ("Ce", "arithmetic"), ("Ce", "pr_nd")}
+    for name in table.function:
+        func = getattr(ree, name)
+        assert func.__doc__ and "References" in func.__doc__ and ".. math::" in func.__doc__
+    assert table.source.str.len().min() > 15
+    # The old tables come from the same registry.
+    assert list(ree.EU_METHODS) == ["geometric", "arithmetic", "tb"]
+    assert list(ree.CE_METHODS) == ["geometric", "arithmetic", "pr_nd"]
+
+
+@pytest.mark.parametrize("element, method", [(m.element, m.method)
+                                             for m in ree.ANOMALY_METHODS.values()])
+def test_dispatch_equals_public_function(element, method):
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.uniform(0.5, 50, (6, 6)), columns=["La", "Ce", "Pr", "Nd", "Sm", "Eu"])
+    df["Gd"], df["Tb"] = rng.uniform(0.5, 50, 6), rng.uniform(0.5, 50, 6)
+    m = ree.ANOMALY_METHODS[(element, method)]
+    func = ree.eu_anomaly if element == "Eu" else ree.ce_anomaly
+    expected = m.function(*(df[el].to_numpy() for el in m.needs))
+    np.testing.assert_allclose(func(df, reference=None, method=method), expected, rtol=1e-15)
+
+
+def test_ce_arithmetic_bau_dulski_1996():
+    # Bau & Dulski (1996): Ce/Ce* = Ce_N / (0.5 La_N + 0.5 Pr_N); La 100, Ce 50, Pr 81
+    # -> 50 / 90.5 = 0.552486 (hand calculation).
+    s = pd.Series({"La": 100.0, "Ce": 50.0, "Pr": 81.0})
+    np.testing.assert_allclose(ree.ce_anomaly(s, reference=None, method="arithmetic"), 50 / 90.5)
+
+
+def test_unknown_method_is_option_error_listing_allowed():
+    from resourcekit.errors import OptionError
+
+    s = pd.Series({"Sm": 1.0, "Eu": 1.0, "Gd": 1.0})
+    with pytest.raises(OptionError, match=r"use one of \['geometric', 'arithmetic', 'tb'\]"):
+        ree.eu_anomaly(s, reference=None, method="Geometric")
+    with pytest.raises(OptionError, match="element = 'Gd'"):
+        ree.anomaly_methods("Gd")
+
+
+def test_zero_neighbour_gives_nan_with_warning_not_inf():
+    df = pd.DataFrame({"Sm": [0.0, 2.0], "Eu": [1.0, 0.5], "Gd": [2.0, 2.0]})
+    with pytest.warns(ree.MissingDataWarning, match=r"values of 0 in \{'Sm': 1\}"):
+        out = ree.eu_anomaly(df, reference=None)
+    assert np.isnan(out.iloc[0]) and out.iloc[1] == 0.25

@@ -11,7 +11,9 @@ import resourcekit.ree as ree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from resourcekit import datasets
+from resourcekit.errors import DataError
 from resourcekit.ree import (
+    AmbiguousColumnWarning,
     DetectionLimitWarning,
     MissingDataWarning,
     REEColumnError,
@@ -214,3 +216,125 @@ def test_quiet_on_clean_data():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ree.normalize(pd.DataFrame({"La_ppm": [1.0]}))
+
+
+# --- issue 10: headers of GEOROC, journals and lab exports; reference=None; inf; Y ---------
+@pytest.mark.parametrize(
+    "column, factor",
+    [("LA(PPM)", 1.0), ("La(ppb)", 1e-3), ("LA (PPB)", 1e-3), ("La (mg kg-1)", 1.0),
+     ("La (µg/g)", 1.0), ("La ICP-MS (ppm)", 1.0), ("La LA-ICP-MS [ppm]", 1.0),
+     ("La ppm", 1.0)],
+)
+def test_header_spellings_of_databases_and_journals(column, factor):
+    # Before issue 10 these were rejected (upper-case units) or silently left out (method
+    # names between symbol and unit). 23.7 ppm La / 0.237 ppm (CI, McDonough & Sun 1995) = 100.
+    out = ree.normalize(pd.DataFrame({column: [23.7]}))
+    np.testing.assert_allclose(out["La"], 23.7 * factor / 0.237)
+
+
+def test_georoc_table_gives_same_pattern_as_lab_table():
+    lab = pd.DataFrame({"La_ppm": [23.7], "Eu_ppm": [0.0563], "Yb_ppm": [1.61]})
+    georoc = pd.DataFrame({"LA(PPM)": [23.7], "EU(PPB)": [56.3], "YB(PPM)": [1.61]})
+    pd.testing.assert_frame_equal(ree.normalize(georoc), ree.normalize(lab))
+
+
+def test_two_methods_for_one_element_is_an_error():
+    with pytest.raises(REEColumnError, match="duplicate columns for Eu"):
+        ree.normalize(pd.DataFrame({"Eu ICP-MS (ppm)": [1.0], "Eu INAA (ppm)": [1.1]}))
+
+
+def test_duplicate_column_labels_are_an_error():
+    df = pd.DataFrame([[1.0, 2.0]], columns=["La_ppm", "La_ppm"])
+    with pytest.raises(REEColumnError, match="'La_ppm'"):
+        ree.normalize(df)
+
+
+def test_reference_none_refuses_concentrations_with_units():
+    # The silent wrong answer of issue 10: La_ppm taken as normalised. Now an error that says
+    # which reference to pass.
+    ppm = pd.DataFrame({"Sm_ppm": [5.0], "Eu_ppm": [1.0], "Gd_ppm": [5.0]})
+    for call in (lambda: ree.normalize(ppm, reference=None),
+                 lambda: ree.eu_anomaly(ppm, reference=None),
+                 lambda: ree.ratio(ppm, "Sm/Gd", reference=None),
+                 lambda: ree.denormalize(ppm)):
+        with pytest.raises(UnitError, match="reference='CI_McDonoughSun1995'"):
+            call()
+    with pytest.raises(UnitError, match="already normalised"):
+        ree.eu_anomaly(ppm.rename(columns=lambda c: c[:2]), reference=None, units="ppm")
+    # Normalised values in bare columns are what reference=None means: 1 / sqrt(5 * 5) = 0.2.
+    bare = ppm.rename(columns=lambda c: c[:2])
+    assert ree.eu_anomaly(bare, reference=None).iloc[0] == pytest.approx(0.2, rel=1e-15)
+
+
+def test_reference_none_with_pint_cells_is_refused():
+    from resourcekit.units import Quantity
+
+    df = pd.DataFrame({"La": [Quantity(1.0, "ppm")]})
+    with pytest.raises(UnitError, match="already normalised"):
+        ree.normalize(df, reference=None)
+
+
+@pytest.mark.parametrize("func", [ree.normalize, ree.eu_anomaly, ree.lambdas, ree.ree_sums])
+def test_infinite_value_is_an_error(func):
+    # Issue 10: an infinite Gd gave Eu/Eu* = 0 without a word.
+    row = {f"{el}_ppm": 1.0 for el in ree.REE}
+    row["Gd_ppm"] = np.inf
+    df = pd.DataFrame([row, row], index=["a", "b"])
+    with pytest.raises(DataError, match=r"'Gd_ppm' holds an infinite value \(row 'a'\)"):
+        func(df)
+
+
+def test_concentration_above_100_percent_is_an_error():
+    with pytest.raises(DataError, match="above 100 %"):
+        ree.normalize(pd.DataFrame({"La (wt%)": [150.0]}))
+    with pytest.raises(DataError, match="'La_ppm' holds 200 wt %"):
+        ree.normalize(pd.DataFrame({"La_ppm": [2e6]}))
+
+
+def test_y_beside_x_is_a_coordinate():
+    df = pd.DataFrame({"X": [500123.0], "Y": [4123456.0], "La": [2.37], "Ce": [6.13]})
+    with pytest.warns(AmbiguousColumnWarning, match="'Y' is read as a coordinate.*'x'"):
+        out = ree.normalize(df, units="ppm")
+    assert out["Y"].iloc[0] == 4123456.0  # passed through untouched
+    np.testing.assert_allclose(out[["La", "Ce"]].iloc[0], [10.0, 10.0])
+
+
+@pytest.mark.parametrize(
+    "columns, is_yttrium",
+    [(["La_ppm", "Y_ppm"], True),            # a unit: yttrium
+     (["La", "Ce", "Y"], True),              # bare among bare REE: yttrium
+     (["La_ppm", "Ce_ppm", "Y"], False),     # no unit while the REE carry units
+     (["lat", "lon", "La", "Y"], False),     # beside coordinates
+     (["La_ppm", "Y [m]"], False),           # a length
+     (["Longitude", "Latitude", "Y2O3 (wt%)", "La_ppm"], True)],  # oxide with a unit
+)
+def test_y_rule(columns, is_yttrium):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = ree.find_columns(columns)
+    assert ("Y" in found) is is_yttrium
+    assert any(issubclass(w.category, AmbiguousColumnWarning) for w in caught) is (
+        not is_yttrium and any(c.startswith("Y") for c in columns))
+
+
+def test_units_dict_naming_y_makes_it_yttrium():
+    # McDonough & Sun (1995) CI: La 0.237, Y 1.57 ppm.
+    df = pd.DataFrame({"X": [1.0], "Y": [3.14], "La_ppm": [0.237]})
+    out = ree.normalize(df, units={"Y": "ppm"})
+    np.testing.assert_allclose(out[["La", "Y"]].iloc[0], [1.0, 2.0])
+
+
+def test_errors_belong_to_the_family_and_keep_old_bases():
+    from resourcekit import errors
+
+    assert issubclass(REEColumnError, errors.LabelError) and issubclass(REEColumnError, KeyError)
+    assert UnitError is errors.UnitError and issubclass(UnitError, ValueError)
+    assert issubclass(UnknownReferenceError, errors.OptionError)
+    assert issubclass(UnknownReferenceError, KeyError)
+    assert issubclass(MissingDataWarning, errors.MissingValueWarning)
+    from resourcekit.ree.normalization import REEColumnError as Old
+    from resourcekit.ree.normalization import UnitError as OldUnit
+
+    assert Old is REEColumnError and OldUnit is UnitError
+    with pytest.raises(errors.OptionError, match="bdl = 'zero'"):
+        ree.normalize(pd.DataFrame({"La_ppm": [1.0]}), bdl="zero")

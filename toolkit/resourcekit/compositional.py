@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import DataError, LabelError, OptionError
+
 __all__ = ["closure", "clr", "clr_inv", "alr", "alr_inv", "ilr", "ilr_inv", "ilr_basis"]
+
+
+class _TextError(DataError, TypeError):
+    """Parts that are not numbers (a DataError that old code caught as TypeError)."""
 
 
 def _array(data: Any, name: str, positive: bool = True) -> np.ndarray:
@@ -28,12 +34,20 @@ def _array(data: Any, name: str, positive: bool = True) -> np.ndarray:
             c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])
         ]
         if non_numeric:
-            raise TypeError(f"{name}: columns {non_numeric} are not numeric; select the parts")
+            raise _TextError(f"{name}: columns {non_numeric} are not numeric; select the parts")
+        if isinstance(data, pd.DataFrame) and data.columns.duplicated().any():
+            dup = list(data.columns[data.columns.duplicated()])
+            raise LabelError(f"{name}: duplicate part names {dup}; each part once")
         arr = data.to_numpy(dtype="float64")
     else:
-        arr = np.asarray(data, dtype="float64")
+        try:
+            arr = np.asarray(data, dtype="float64")
+        except (TypeError, ValueError) as err:
+            raise _TextError(f"{name}: parts must be numbers ({err})") from err
     if arr.ndim not in (1, 2):
-        raise ValueError(f"{name}: expected 1-D or 2-D data, got {arr.ndim}-D")
+        raise DataError(f"{name}: expected 1-D or 2-D data, got {arr.ndim}-D")
+    if np.isinf(arr).any():
+        raise DataError(f"{name}: data hold inf; parts must be finite (NaN for missing)")
     if positive:
         with np.errstate(invalid="ignore"):
             bad = arr <= 0
@@ -42,7 +56,7 @@ def _array(data: Any, name: str, positive: bool = True) -> np.ndarray:
             label = (
                 data.columns[where[-1]] if isinstance(data, pd.DataFrame) else int(where[-1])
             )
-            raise ValueError(
+            raise DataError(
                 f"{name}: parts must be > 0 for log-ratios; part {label!r} holds "
                 f"{float(np.atleast_2d(arr)[tuple(where)])!r}. Replace zeros first (e.g. "
                 "detection limit / 2)"
@@ -69,6 +83,13 @@ def closure(data: Any, total: float = 1.0) -> Any:
     array([0.25, 0.75])
     """
     arr = _array(data, "closure", positive=False)
+    with np.errstate(invalid="ignore"):
+        negative = arr < 0
+    if negative.any():
+        raise DataError(
+            f"closure: parts must be >= 0; got {float(arr[negative][0])!r} (a value below a "
+            "detection limit? replace it first)"
+        )
     out = total * arr / arr.sum(axis=-1, keepdims=True)
     cols = list(data.columns) if isinstance(data, pd.DataFrame) else (
         list(data.index) if isinstance(data, pd.Series) else None)
@@ -113,11 +134,11 @@ def clr_inv(data: Any) -> Any:
 def _denominator_position(denominator: Any, columns: list[Any] | None, size: int) -> int:
     if isinstance(denominator, (int, np.integer)) and not isinstance(denominator, bool):
         if not -size <= denominator < size:
-            raise ValueError(f"alr: denominator = {denominator} is outside 0..{size - 1}")
+            raise OptionError(f"alr: denominator = {denominator} is outside 0..{size - 1}")
         return int(denominator) % size
     if columns is not None and denominator in columns:
         return columns.index(denominator)
-    raise KeyError(f"alr: denominator {denominator!r} is not a part; parts: {columns}")
+    raise LabelError(f"alr: denominator {denominator!r} is not a part; parts: {columns}")
 
 
 def alr(data: Any, denominator: int | str = -1) -> Any:
@@ -187,7 +208,7 @@ def ilr_basis(parts: int) -> np.ndarray:
     True
     """
     if parts < 2:
-        raise ValueError(f"ilr_basis: parts = {parts}; a composition needs at least 2 parts")
+        raise DataError(f"ilr_basis: parts = {parts}; a composition needs at least 2 parts")
     basis = np.zeros((parts, parts - 1))
     for i in range(1, parts):
         basis[:i, i - 1] = 1.0 / i
