@@ -185,7 +185,7 @@ def test_secondary_supply_bad_input():
     out = pd.Series([1000.0], index=[2030])
     with pytest.raises(DataError, match=r"collection_rate = 80 is outside \[0, 1\]"):
         stocks.secondary_supply(out, {"Cu": 23.0}, collection_rate=80, recovery={"Cu": 0.9})
-    with pytest.raises(LabelError, match="different metals"):
+    with pytest.raises(LabelError, match=r"recovery has no value for \['Cu'\]"):
         stocks.secondary_supply(out, {"Cu": 23.0}, collection_rate=0.8, recovery={"Co": 0.9})
     with pytest.raises(OptionError, match="grade of Cu"):
         stocks.secondary_supply(out, {"Cu": 23.0}, collection_rate=0.8, recovery={"Cu": 0.9},
@@ -229,3 +229,20 @@ def test_supply_band_widens_with_uncertainty_and_collapses_without_it():
     spread = wide[("Cu", 0.95)] - wide[("Cu", 0.05)]
     assert (spread.iloc[10:] > 0.1 * point.iloc[10:]).all()
     assert (wide[("Cu", 0.05)] <= wide[("Cu", 0.5)]).all()
+
+
+def test_recovery_may_come_from_a_reconciled_balance():
+    # the sorting line of lessons 08-09: recoveries of the Cu-rich product after reconciliation
+    from resourcekit import datasets
+    from resourcekit.massbalance import Flowsheet, recoveries
+
+    line = Flowsheet.from_edges(datasets.load("mb_sorting_line_edges"))
+    survey = datasets.load("mb_sorting_line_survey")
+    measured, sd = (survey.xs(k, level="kind") for k in ("measured", "sd"))
+    table = recoveries(line.reconcile(measured, sd))
+    product = table.xs("Cu", level=1)["recovery"].idxmax()
+    rec = table.xs(product, level=0)["recovery"]  # mass, Fe, Al, Cu, Zn
+    out = pd.Series([1000.0], index=[2030])
+    r = stocks.secondary_supply(out, {"Cu": 10.0, "Zn": 2.0}, collection_rate=0.5, recovery=rec)
+    assert r.recovered.loc[2030, "Cu"] == pytest.approx(1000 * 10.0 / 1000 * 0.5 * rec["Cu"])
+    assert 0.5 < rec["Cu"] < 1.0

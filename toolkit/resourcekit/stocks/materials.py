@@ -132,9 +132,14 @@ class SupplyResult:
             color="metal:N").properties(title=title, width=520, height=260)
 
 
-def _per_metal(values: Mapping[str, Any], name: str) -> dict[str, Any]:
+def _per_metal(values: Mapping[str, Any] | pd.Series, name: str) -> dict[str, Any]:
+    if isinstance(values, pd.Series):  # e.g. a column of massbalance.recoveries(...)
+        if values.index.has_duplicates:
+            dup = list(values.index[values.index.duplicated()])
+            raise LabelError(f"{name} has duplicate metals {dup}")
+        values = values.to_dict()
     if not isinstance(values, Mapping) or not values:
-        raise DataError(f"{name} must be a dict metal -> value, e.g. {{'Cu': 23.0}}")
+        raise DataError(f"{name} must be a dict (or Series) metal -> value, e.g. {{'Cu': 23.0}}")
     return dict(values)
 
 
@@ -167,10 +172,11 @@ def secondary_supply(
         Metal per product, in ``content_unit`` unless a quantity. [kg/piece]
     collection_rate : float or Series by year
         Share of end-of-life products that reach a recycler. [-]
-    recovery : dict metal -> float or a separation result
-        Share of the collected metal recovered by sorting and refining (e.g.
-        ``resourcekit.separation.two_product(...).recovery`` or a reconciled recovery from
-        ``resourcekit.massbalance.recoveries``). [-]
+    recovery : dict or Series metal -> float or a separation result
+        Share of the collected metal recovered by sorting and refining: numbers, results of
+        ``resourcekit.separation`` (their ``.recovery``), or the recoveries of one product of a
+        reconciled balance, ``massbalance.recoveries(result).xs(product)["recovery"]``. Metals
+        not in ``content`` are ignored. [-]
     grade : dict metal -> {"UG", "1G", "2G", "3G", "4G"}, optional
         Recycling grade of each metal's route; only UG and 1G count in the EoL recycling rate.
     content_unit : str
@@ -189,9 +195,10 @@ def secondary_supply(
     """
     content = _per_metal(content, "content")
     recovery = _per_metal(recovery, "recovery")
-    if set(recovery) != set(content):
-        raise LabelError(f"recovery and content name different metals: content {sorted(content)}, "
-                         f"recovery {sorted(recovery)}")
+    missing = sorted(set(content) - set(recovery))
+    if missing:  # a recovery table may hold more components (mass, other metals) than needed
+        raise LabelError(f"recovery has no value for {missing}: content names {sorted(content)}, "
+                         f"recovery names {sorted(recovery)}")
     if isinstance(outflow, StockResult):
         by_cohort = outflow.outflow_by_cohort
         check_option(outflow.unit, "unit of the stock model", ["piece", "pcs", "vehicle"])
@@ -226,7 +233,7 @@ def secondary_supply(
         eol[metal] = kg / 1000.0
     eol_df = pd.DataFrame(eol, index=pd.Index(years, name="year"))
     collected = eol_df.mul(np.broadcast_to(rate, (len(years),)), axis=0)
-    rec = pd.Series({m: _recovery_value(v, f"recovery of {m}") for m, v in recovery.items()})
+    rec = pd.Series({m: _recovery_value(recovery[m], f"recovery of {m}") for m in content})
     recovered = collected.mul(rec, axis=1)
     losses = pd.concat({"not collected": eol_df - collected,
                         "sorting and refining": collected - recovered}, axis=1)
