@@ -47,9 +47,13 @@ from .partition import (
     PartitionFit,
     fit_partition,
     fit_partition_batch,
+    logistic_partition,
+    lynch_rao_partition,
     partition_curve,
     partition_models,
     partition_numbers,
+    rosin_rammler_partition,
+    whiten_partition,
 )
 from .plot import grade_recovery_chart, partition_chart, sweep_chart
 from .sorting import CRITERIA, best_threshold, threshold_sweep
@@ -82,6 +86,8 @@ __all__ = [
     "grade_recovery_curve",
     "hancock_efficiency",
     "ideal_separation_curve",
+    "logistic_partition",
+    "lynch_rao_partition",
     "n_product",
     "newton_efficiency",
     "optimum_stages",
@@ -91,6 +97,7 @@ __all__ = [
     "partition_numbers",
     "product_value",
     "recycling_grades",
+    "rosin_rammler_partition",
     "rougher_cleaner_scavenger",
     "selectivity_index",
     "separation_efficiency",
@@ -100,4 +107,5 @@ __all__ = [
     "tier_price",
     "threshold_sweep",
     "two_product",
+    "whiten_partition",
 ]

@@ -28,7 +28,7 @@ def partition_chart(fit: Any, *, x_title: str = "x", log_x: bool | None = None) 
     """
     import altair as alt
 
-    from .partition import MODELS
+    from ._partition_models import MODELS
 
     log = MODELS[fit.model].log_x if log_x is None else log_x
     lo, hi = float(np.min(fit.x)), float(np.max(fit.x))
