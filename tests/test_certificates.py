@@ -123,19 +123,36 @@ def test_seal_binds_identity():
 
 
 def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "resourcekit.grading", *map(str, args)],
-                          capture_output=True, text=True, env=env or dict(os.environ))
+    """``python -m resourcekit.grading ARGS`` run in this process (the module's main())."""
+    import contextlib
+    import io
+    import types
+    from unittest import mock
+
+    from resourcekit.grading.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, env or dict(os.environ), clear=True), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        finally:
+            clear_key_cache()
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def test_cli_verify_exit_codes(monkeypatch):
     env = {**os.environ, "RESOURCEKIT_CERT_KEY": KEY.decode()}
     code = certificate_code(RECORD, date="2026-05-01", key=KEY)
-    ok = _cli("verify", code, env=env)
+    ok = subprocess.run([sys.executable, "-m", "resourcekit.grading", "verify", code],
+                        capture_output=True, text=True, env=env)
     assert ok.returncode == 0, ok.stderr
     assert "Alice Tanaka (alice)" in ok.stdout and "14 / 16" in ok.stdout
     assert "2026-05-01" in ok.stdout and "physical-separation" in ok.stdout
     assert "revocation NOT checked" in ok.stdout  # no registry file yet
-    bad = _cli("verify", code[:-2] + "zz", env=env)
+    assert "prefer a 0600 key file" in ok.stderr  # the env key is read once, with a warning
+    with pytest.warns(KeyInEnvironmentWarning):
+        bad = _cli("verify", code[:-2] + "zz", env=env)
     assert bad.returncode == 1 and "NOT VALID" in bad.stderr
 
 
@@ -296,6 +313,14 @@ def test_regrade_supersedes_or_revokes_earlier_codes(tmp_path):
     assert _cli("verify", codes["carol"], env=env).returncode == 1
     assert "SUPERSEDED" in _cli("verify", codes["carol"], env=env).stdout
     assert _cli("verify", new["carol"], env=env).returncode == 0
+    # a run that could not grade alice (deadline, dead worker) withdraws nothing
+    third = [_passed("alice", 0.0, status="failed")]
+    out3 = issue_for_batch(third, tmp_path / "run3", key=KEY, registry=registry,
+                           date="2026-05-02", pdf=False)
+    assert out3["revoked"] == [] and third[0]["certificate_code"] == ""
+    assert "stays as it was" in third[0]["problems"][-1]
+    with Registry(registry) as reg:
+        assert reg.lookup(codes["alice"]).status == "issued"
 
 
 def test_public_bank_gets_no_certificate_unless_allowed(tmp_path):

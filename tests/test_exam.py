@@ -283,10 +283,12 @@ def test_cli_exam_writes_one_notebook_per_learner(tmp_path):
     learners = tmp_path / "learners.csv"
     learners.write_text("learner_id,name\nl1,One\nl2,Two\n")
     out = tmp_path / "out"
+    private = _private_exam(tmp_path).parent / "bank.yml"
     run = subprocess.run([sys.executable, "-m", "resourcekit.grading", "exam", str(EXAM),
-                          "--learners", str(learners), "--out", str(out)],
+                          "--learners", str(learners), "--out", str(out), "--bank", str(private)],
                          capture_output=True, text=True, env=dict(__import__("os").environ))
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == ["l1.ipynb", "l2.ipynb"]
     meta = nbformat.read(str(out / "l1.ipynb"), as_version=4).metadata["resourcekit"]
     assert meta["learner_id"] == "l1" and meta["exam"] == "physical-separation"
+    assert meta["bank"] == "private"  # --bank: the academy's own bank, not the shipped one

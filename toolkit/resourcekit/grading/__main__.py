@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     _apply_store_options(args)
+    if "RESOURCEKIT_CERT_KEY" in os.environ:
+        # read it now and delete it from this process's environment, before any worker or
+        # kernel starts (load_key warns that a key file is safer)
+        from .certificates import load_key
+
+        load_key()
     if args.command == "build":
         for student, solution in build_exercises(args.exercises, args.out):
             print(f"{student}\n{solution}")

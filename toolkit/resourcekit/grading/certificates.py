@@ -539,7 +539,8 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
     redacted); a record that passed with an intact identity seal gets a code (none from a
     public practice bank unless ``allow_public_bank``); the registry records it as issued and
     marks the learner's earlier codes for the same exam *superseded* (by the new code) or
-    *revoked* (the learner no longer passes); certificates are written to
+    *revoked* (the learner was graded and no longer passes; a record whose ``status`` is not
+    ``graded`` leaves earlier codes alone); certificates are written to
     ``results_dir/certificates/<learner_id>.html`` (and PDF). With ``submissions`` a
     similarity report over them goes to ``results_dir/similarity.csv`` (one per exam;
     ``submissions`` may map file names to notebook texts already read).
@@ -599,6 +600,13 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
             record["date"] = date
             record["revoked_codes"], record["superseded_codes"] = [], []
             if not lid:
+                continue
+            if record.get("status", "graded") != "graded":
+                # not graded this time (deadline, dead worker, malformed file): an earlier
+                # certificate is neither confirmed nor withdrawn by this run
+                if reg.active(record["exam"], lid):
+                    record["problems"].append(
+                        "not graded in this run: the earlier certificate stays as it was")
                 continue
             earlier = [e.code for e in reg.active(record["exam"], lid) if e.code != code]
             if code:
