@@ -152,11 +152,13 @@ def circuit_steady_state(
     conc  4.5   9.5
     tail  0.5  85.5
     """
+    from resourcekit.errors import LabelError
+
     names = list(units)
     if feed_to not in units:
-        raise KeyError(f"feed_to = {feed_to!r} is not a unit; units are {names}")
+        raise LabelError(f"feed_to = {feed_to!r} is not a unit; units are {names}")
     from resourcekit.boundary import amount, number
-    from resourcekit.errors import DataError, LabelError
+    from resourcekit.errors import DataError
 
     if not isinstance(feed, Mapping | pd.Series):
         raise DataError("feed must map each component to its fresh feed flow, e.g. "
@@ -175,7 +177,7 @@ def circuit_steady_state(
     for name, spec in units.items():
         for key in ("split", "concentrate", "tailing"):
             if key not in spec:
-                raise KeyError(f"unit {name!r} lacks {key!r}")
+                raise LabelError(f"unit {name!r} lacks {key!r}")
         for key in ("concentrate", "tailing"):
             dest = spec[key]
             if dest not in units and dest not in products:
@@ -183,7 +185,7 @@ def circuit_steady_state(
         split = spec["split"]
         missing = [c for c in comps if c not in split]
         if missing:
-            raise KeyError(f"unit {name!r} has no split factor for components {missing}")
+            raise LabelError(f"unit {name!r} has no split factor for components {missing}")
         extra = [c for c in split if c not in comps]
         if extra:
             raise LabelError(f"unit {name!r} has split factors for {extra}, which are not in "

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from resourcekit.errors import DataError
+from resourcekit.errors import DataError, OptionError
 
 __all__ = ["GRADE_ORDER", "GRADE_DEFINITIONS", "RouteGrade", "recycling_grades", "grade_route"]
 
@@ -122,6 +122,7 @@ def grade_route(
     same_function: bool | None = None,
     equivalent_product: bool | None = None,
     more_valuable_than_raw_material: bool | None = None,
+    **unknown: Any,
 ) -> RouteGrade:
     """Grade a recycling route from what happens to the material, with the reason.
 
@@ -171,6 +172,11 @@ def grade_route(
     >>> grade_route(same_kind_of_material=False).reason
     'becomes a raw material of a different kind, unrelated to the original function'
     """
+    if unknown:
+        raise OptionError(
+            f"grade_route does not know {sorted(unknown)}; it asks properties_used, "
+            "same_kind_of_material, equivalent_product, more_valuable_than_raw_material and "
+            "same_function")
     used = _flag(properties_used, "properties_used")
     same_kind = _flag(same_kind_of_material, "same_kind_of_material")
     same_fn = _flag(same_function, "same_function")
