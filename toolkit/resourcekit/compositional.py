@@ -29,15 +29,15 @@ class _TextError(DataError, TypeError):
 
 
 def _array(data: Any, name: str, positive: bool = True) -> np.ndarray:
+    if isinstance(data, pd.DataFrame) and data.columns.duplicated().any():
+        dup = list(data.columns[data.columns.duplicated()])
+        raise LabelError(f"{name}: duplicate part names {dup}; each part once")
     if isinstance(data, (pd.DataFrame, pd.Series)):
         non_numeric = [] if isinstance(data, pd.Series) else [
             c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])
         ]
         if non_numeric:
             raise _TextError(f"{name}: columns {non_numeric} are not numeric; select the parts")
-        if isinstance(data, pd.DataFrame) and data.columns.duplicated().any():
-            dup = list(data.columns[data.columns.duplicated()])
-            raise LabelError(f"{name}: duplicate part names {dup}; each part once")
         arr = data.to_numpy(dtype="float64")
     else:
         try:
@@ -169,6 +169,7 @@ def alr(data: Any, denominator: int | str = -1) -> Any:
     keep = [i for i in range(arr.shape[-1]) if i != pos]
     logs = np.log(arr)
     out = logs[..., keep] - logs[..., pos : pos + 1]
+    out = np.where(np.isnan(logs).any(axis=-1, keepdims=True), np.nan, out)  # NaN row: all NaN
     names = None if cols is None else [f"ln({cols[i]}/{cols[pos]})" for i in keep]
     return _wrap(out, data, names)
 
