@@ -69,7 +69,8 @@ grade: setup sandbox
 	@if [ -z "$(GRADE_EXERCISE)$(GRADE_EXAM)" ]; then \
 	  echo "make grade needs EXERCISE=<name> (practice) or EXAM=<file> (exam)"; exit 2; fi
 	$(PY) -m resourcekit.grading grade $(SUBMISSIONS) --out $(RESULTS) --jobs $(JOBS) \
-	  $(if $(GRADE_EXERCISE),--exercise $(GRADE_EXERCISE)) $(if $(GRADE_EXAM),--exam $(GRADE_EXAM))
+	  $(if $(GRADE_EXERCISE),--exercise $(GRADE_EXERCISE)) $(if $(GRADE_EXAM),--exam $(GRADE_EXAM)) \
+	  $(if $(BANK),--bank $(BANK))
 
 bench: setup
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[book,test,bench]"
@@ -89,7 +90,8 @@ SLIDES ?= book/_build/slides
 
 # One exam notebook per learner: OUT/<learner_id>.ipynb (numbers drawn per learner id).
 exam: setup
-	$(PY) -m resourcekit.grading exam $(EXAM) --learners $(LEARNERS) --out $(OUT)
+	$(PY) -m resourcekit.grading exam $(EXAM) --learners $(LEARNERS) --out $(OUT) \
+	  $(if $(BANK),--bank $(BANK))
 
 # reveal.js comes from the PyPI package sphinx-revealjs (it ships reveal.js's dist/).
 slides: setup
