@@ -270,11 +270,24 @@ add("partition_curve", "text", lambda: sep.partition_curve(["heavy"], x50=1.6, e
     names=("x",))
 add("partition_curve", "bypass in percent", lambda: sep.partition_curve(
     RHO, x50=1.6, ep=0.05, bypass=10), names=("bypass",))
+add("partition_models", "registry lists every model", lambda: sep.partition_models(),
+    lambda r: sorted(r.index) == sorted(sep.MODELS))
 add("logistic_partition", "reordered Series kept", lambda: sep.logistic_partition(
     pd.Series([1.65, 1.55], index=["q", "p"]), 1.6, 0.05),
     lambda r: close(r["p"], 0.25) and close(r["q"], 0.75))
 add("logistic_partition", "inf", lambda: sep.logistic_partition([INF], 1.6, 0.05),
     names=("x",))
+
+for fname, args in (("lynch_rao_partition", (100.0, 3.0)),
+                    ("whiten_partition", (100.0, 3.0, 0.5)),
+                    ("rosin_rammler_partition", (100.0, 2.0))):
+    fn = getattr(sep, fname)
+    add(fname, "NaN x", lambda fn=fn, args=args: fn([NAN, 100.0], *args),
+        lambda r: np.isnan(r[0]) and close(r[1], 0.5))
+    add(fname, "text", lambda fn=fn, args=args: fn(["coarse"], *args), names=("x",))
+    add(fname, "size with units", lambda fn=fn, args=args: fn(Quantity([100.0], "um"), *args),
+        names=("x",))
+
 
 # --------------------------------------------------------------------------- upgrading
 MASS = pd.Series([1.0, 1.0, 2.0], index=["r", "m", "p"])
