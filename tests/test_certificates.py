@@ -266,8 +266,11 @@ def test_revoke_cli_and_verify_reports_revoked(tmp_path):
     with Registry(registry) as reg:
         assert reg.lookup(old).status == "revoked" and reg.lookup(old).learner_id == "bob"
         assert [e[2] for e in reg.events(code)] == ["issued", "revoked"]
-    listing = _cli("registry", "--registry", registry, env=env)
+    listing = _cli("registry", "--registry", registry, "--backup", tmp_path / "b.sqlite",
+                   env=env)
     assert listing.returncode == 0 and "2 code(s)" in listing.stdout
+    with Registry(tmp_path / "b.sqlite") as copy:
+        assert copy.lookup(code).status == "revoked"
 
 
 def _passed(lid: str, score: float = 14.0, **extra) -> dict:

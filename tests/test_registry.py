@@ -53,6 +53,20 @@ def test_issue_supersede_revoke_and_log(tmp_path):
         assert reg.lookup("RK1.old.code").status == "revoked"
 
 
+def test_backup_is_a_consistent_private_copy(tmp_path):
+    code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    with Registry(tmp_path / "r.sqlite") as reg:
+        reg.issue(code, RECORD)
+        reg.revoke(code, "exam leaked")
+        copy = reg.backup(tmp_path / "backup.sqlite")
+        with pytest.raises(CertificateError, match="exists"):
+            reg.backup(copy)
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    with Registry(copy) as restored:
+        assert restored.lookup(code).status == "revoked"
+        assert restored.lookup(code).reason == "exam leaked"
+
+
 def test_statuses_are_constrained(tmp_path):
     with Registry(tmp_path / "r.sqlite") as reg:
         reg.issue("RK1.a.b", RECORD)

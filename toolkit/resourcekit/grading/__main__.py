@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ls = sub.add_parser("registry", help="list the codes recorded in the registry")
     ls.add_argument("--exam", default=None)
+    ls.add_argument("--backup", default=None, metavar="FILE",
+                    help="write a consistent copy of the registry to FILE (a new file)")
     _store_options(ls)
 
     s = sub.add_parser("selftest", help="solution must score 100 %%, student version 0")
@@ -206,10 +208,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{verified.date}\n  {entry.line()}")
         return 0
     if args.command == "registry":
+        from .certificates import CertificateError
         from .registry import Registry
 
         with Registry() as reg:
             entries = reg.entries(args.exam)
+            if args.backup:
+                try:
+                    print(f"backup: {reg.backup(args.backup)}")
+                except CertificateError as err:
+                    print(f"NO BACKUP: {err}", file=sys.stderr)
+                    return 1
         for e in entries:
             print(f"{e.status:10} {e.exam} {e.learner_id} {e.date} "
                   f"{(e.score or 0):g}/{(e.max_score or 0):g} {e.code}")

@@ -103,11 +103,10 @@ def key_path() -> Path:
     ``$RESOURCEKIT_KEY_FILE`` when set, else ``$XDG_CONFIG_HOME/resourcekit/certificate.key``
     (``XDG_CONFIG_HOME`` defaults to ``~/.config``).
 
-    >>> import os
-    >>> os.environ["RESOURCEKIT_KEY_FILE"] = "/srv/academy/key"
-    >>> str(key_path())
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"RESOURCEKIT_KEY_FILE": "/srv/academy/key"}):
+    ...     str(key_path())
     '/srv/academy/key'
-    >>> del os.environ["RESOURCEKIT_KEY_FILE"]
     """
     explicit = os.environ.get(KEY_FILE_ENV)
     if explicit:

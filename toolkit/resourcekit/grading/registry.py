@@ -67,11 +67,10 @@ _COLUMNS = ("code", "exam", "learner_id", "name", "title", "date", "score", "max
 def registry_path() -> Path:
     """``$RESOURCEKIT_REGISTRY``, else ``registry.sqlite`` in the key file's folder.
 
-    >>> import os
-    >>> os.environ["RESOURCEKIT_REGISTRY"] = "/srv/academy/registry.sqlite"
-    >>> str(registry_path())
-    '/srv/academy/registry.sqlite'
-    >>> del os.environ["RESOURCEKIT_REGISTRY"]
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"RESOURCEKIT_REGISTRY": "/srv/academy/r.sqlite"}):
+    ...     str(registry_path())
+    '/srv/academy/r.sqlite'
     """
     explicit = os.environ.get(REGISTRY_ENV)
     if explicit:
@@ -180,6 +179,23 @@ class Registry:
         rows = (self._db.execute(sql + " WHERE code = ? ORDER BY rowid", (code,)) if code
                 else self._db.execute(sql + " ORDER BY rowid")).fetchall()
         return [tuple(r) for r in rows]
+
+    def backup(self, target: str | Path) -> Path:
+        """A consistent copy of the registry in ``target`` (safe while grading runs), 0600.
+
+        Uses SQLite's online backup; ``target`` must not exist (a backup is never overwritten).
+        """
+        target = Path(target)
+        if target.exists():
+            raise CertificateError(f"backup target {target} exists; choose a new file name")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        dest = sqlite3.connect(str(target))
+        try:
+            self._db.backup(dest)
+        finally:
+            dest.close()
+        return target
 
     # changes ---------------------------------------------------------------------------------
     def _log(self, code: str, action: str, reason: str = "") -> None:
