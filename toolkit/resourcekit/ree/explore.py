@@ -608,10 +608,14 @@ def _dropped_table(rows: pd.DataFrame, n_rows: int) -> pd.DataFrame:
     vals = rows[present]
     none = int(vals.isna().all(axis=1).sum())
     incomplete = int((~(vals > 0).all(axis=1)).sum()) - none
+    return _dropped_frame(none, incomplete, len(present), n_rows)
+
+
+def _dropped_frame(none: int, incomplete: int, n_present: int, n_rows: int) -> pd.DataFrame:
     return pd.DataFrame(
         [{"reason": "no REE value at all", "rows": none,
           "effect": "left out of every chart and summary"},
-         {"reason": f"incomplete pattern (fewer than {len(present)} positive REE)",
+         {"reason": f"incomplete pattern (fewer than {n_present} positive REE)",
           "rows": incomplete,
           "effect": "left out of the embedding and novelty (medians and anomalies use the "
                     "values present)"}]).set_index("reason").assign(of=n_rows)
@@ -776,13 +780,8 @@ def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_labe
         label = "geometric mean" if not c.startswith("lambda") else "mean"
         groups_table[f"{label} {c}"] = np.exp(means[c]) if not c.startswith("lambda") \
             else means[c]
-    dropped = pd.DataFrame(
-        [{"reason": "no REE value at all", "rows": int(counts["_none"].sum()),
-          "effect": "left out of every chart and summary"},
-         {"reason": f"incomplete pattern (fewer than {len(present)} positive REE)",
-          "rows": int(counts["_incomplete"].sum()),
-          "effect": "left out of the embedding and novelty"}]).set_index("reason").assign(
-        of=n_rows)
+    dropped = _dropped_frame(int(counts["_none"].sum()), int(counts["_incomplete"].sum()),
+                             len(present), n_rows)
     bar.set_postfix_str(f"embedding ({embedding}, sample)")
     emb = _embedding(sample, embedding)
     bar.update()
