@@ -76,6 +76,19 @@ def test_statuses_are_constrained(tmp_path):
     db.close()
 
 
+def test_registry_writable_by_others_or_in_results_is_refused(tmp_path):
+    from resourcekit.grading.certificates import issue_for_batch
+
+    path = tmp_path / "r.sqlite"
+    Registry(path).close()
+    path.chmod(0o666)
+    with pytest.raises(CertificateError, match="writable by others"):
+        Registry(path)
+    with pytest.raises(CertificateError, match="inside the results folder"):
+        issue_for_batch([], tmp_path / "results", key=KEY,
+                        registry=tmp_path / "results" / "registry.sqlite")
+
+
 def test_not_a_registry_is_refused(tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_text("this is not sqlite " * 100)

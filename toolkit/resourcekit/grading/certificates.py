@@ -572,6 +572,13 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
     if os.environ.get(KEY_ENV) is None and _ENV_KEY is None and _inside(key_path(), results_dir):
         raise CertificateError(f"the key file {key_path()} lies inside the results folder "
                                f"{results_dir}; keep it outside (RESOURCEKIT_KEY_FILE)")
+    if not isinstance(registry, Registry):
+        from .registry import registry_path
+
+        where = Path(registry) if registry is not None else registry_path()
+        if _inside(where, results_dir):
+            raise CertificateError(f"the registry {where} lies inside the results folder "
+                                   f"{results_dir}; keep it beside the key (RESOURCEKIT_REGISTRY)")
     key = key or load_key()
     date = date or dt.date.today().isoformat()
     secret_texts = [key.decode("utf-8", "replace")]

@@ -133,6 +133,11 @@ class Registry:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
             os.close(fd)
+        mode = self.path.stat().st_mode & 0o777
+        if mode & 0o022:
+            raise CertificateError(f"registry {self.path} is writable by others (mode {mode:o}): "
+                                   f"anyone could reinstate a revoked code; run: chmod 600 "
+                                   f"{self.path}")
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30.0)
             self._db.executescript(_SCHEMA)
