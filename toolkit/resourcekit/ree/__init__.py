@@ -4,6 +4,26 @@ Importing this module registers the pandas accessor ``df.ree`` (``df.ree.normali
 ``df.ree.lambdas()``, ``df.ree.spider(color="class")``). Heavy libraries (altair, scikit-learn,
 umap) load only inside the functions that need them.
 
+Layout (a reader walks one way, from the public function down to the division):
+
+=====================  =========================================================================
+module                 holds
+=====================  =========================================================================
+``_elements``          element order (REE, REY), atomic numbers, ionic radii, oxide factors
+``references``         reference compositions (CSV with citations), ``UnknownReferenceError``
+``_read``              the reader: columns (``find_columns``, the Y-or-coordinate rule), units
+                       (via ``resourcekit.boundary.split_unit``), detection limits, numbers,
+                       inf / > 100 % checks; ``REEColumnError``, ``UnitError``, warnings
+``normalization``      the reference and the division (``normalized_table``), ``normalize``,
+                       ``denormalize``
+``anomalies``          Eu/Ce anomaly formulas as public functions in one registry
+                       (``anomaly_methods``), ratios, sums, tetrad effect
+``lambdas``            O'Neill (2016) lambdas and tetrads, ``pattern_from_lambdas``
+``transformers``       scikit-learn ``Normalizer``, ``LogRatio``, ``Lambdas``
+``plot``               spider charts (altair); ``accessor``: ``df.ree``
+``learn``, ``_embed``  embeddings and ``trace`` (classification with a novelty flag)
+=====================  =========================================================================
+
 >>> import pandas as pd
 >>> import resourcekit.ree as ree
 >>> df = pd.DataFrame({"La_ppm": [23.7], "Yb_ppm": [0.161]})

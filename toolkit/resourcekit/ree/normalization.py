@@ -113,9 +113,11 @@ def normalize(
     data : pandas.DataFrame or pandas.Series
         One sample per row (a Series is one sample). REE columns are found by element symbol or
         oxide formula (see :func:`find_columns`); other columns pass through untouched.
-    reference : str or pandas.Series
+    reference : str, pandas.Series or None
         Name from :func:`~resourcekit.ree.references.reference_names`, or a Series of
-        concentrations indexed by element [ppm].
+        concentrations indexed by element [ppm] (matched by element label, any order). ``None``:
+        the values are normalised already; their columns must then carry no concentration unit
+        (a ``La_ppm`` column is a :class:`UnitError` naming the reference to pass).
     units : str or dict, optional
         Unit of REE columns whose names carry none: one unit for all (``"ppm"``, ``"ppb"``,
         ``"ppt"``, ``"mg/kg"``, ``"ug/g"``, ``"g/t"``, ``"wt %"``) or ``{column or element: unit}``.
