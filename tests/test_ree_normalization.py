@@ -338,3 +338,16 @@ def test_errors_belong_to_the_family_and_keep_old_bases():
     assert Old is REEColumnError and OldUnit is UnitError
     with pytest.raises(errors.OptionError, match="bdl = 'zero'"):
         ree.normalize(pd.DataFrame({"La_ppm": [1.0]}), bdl="zero")
+
+
+def test_georoc_style_dataset_read_with_its_headers():
+    # The shipped GEOROC-style export (upper-case headers, Eu in ppb): every REE is found, and
+    # EU(PPB) is divided by 1000 before normalising (CI Eu 0.0563 ppm).
+    df = datasets.load("ree_georoc_style_synthetic")
+    assert list(ree.find_columns(df.columns)) == list(ree.REE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DetectionLimitWarning)
+        out = ree.normalize(df)
+    eu = pd.to_numeric(df["EU(PPB)"], errors="coerce")
+    ok = eu > 0
+    np.testing.assert_allclose(out.loc[ok, "Eu"], eu[ok] / 1000 / 0.0563, rtol=1e-12)
