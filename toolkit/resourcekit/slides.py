@@ -15,10 +15,24 @@ decks, never from a CDN:
 * plotly.js (Sankey diagrams) from the ``plotly`` package, loaded only by decks that use it.
 * MathJax 3 (SVG output, one file) from ``sphinx-mathjax-offline`` when installed.
 
-Slide breaks: a Markdown cell starting with ``#`` or ``##`` opens a slide, ``###`` a
-sub-slide, a code cell with output its own sub-slide; a cell's own
-``metadata.slideshow.slide_type`` wins. Widgets need a live kernel: the deck shows a note
-pointing to the notebook instead.
+Decks are built for the room (1280 x 720):
+
+* The first slide is the lesson's title, its summary and its learning objectives.
+* Setup code is never shown: import lines (and ``warnings`` filters) are removed from every
+  code cell, and a cell tagged ``setup`` or left empty by that removal shows only its output.
+  The code of a live-widget cell is hidden too (its output becomes a note, see below).
+* One topic per slide: a Markdown cell starting with ``#`` or ``##`` opens a slide, ``###`` or
+  a bold lead (``**Topic.** text``, the lessons' paragraph headings) a sub-slide, a code cell
+  with output its own sub-slide; a cell's own ``metadata.slideshow.slide_type`` wins.
+* Charts fit the slide: single-view altair charts are redrawn at slide size (at most
+  :data:`CHART_WIDTH` x :data:`CHART_HEIGHT`), and any chart (facets, concatenations, plotly)
+  whose drawing with its sliders would pass the slide's edge is zoomed down to fit, once
+  drawn; wide or long tables and code scroll inside the slide.
+* Speaker notes (``S`` opens the speaker view): a Markdown cell tagged ``notes``, any
+  blockquote (``> ...``) in a lesson's Markdown (shown as a quote in the book, moved to the
+  notes on the slide), and, on the title slide, the timings of the lesson plan
+  ``book/plans/NN-*.md`` when there is one. Convention documented in ``lessons/README.md``.
+* Widgets need a live kernel: the deck shows a note pointing to the notebook instead.
 """
 
 from __future__ import annotations
@@ -27,16 +41,25 @@ import argparse
 import html
 import importlib.util
 import json
+import re
 import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_slides", "reveal_dir", "write_static", "SlidesError"]
+__all__ = ["build_slides", "reveal_dir", "write_static", "prepare_deck", "SlidesError",
+           "SLIDE_WIDTH", "SLIDE_HEIGHT", "CHART_WIDTH", "CHART_HEIGHT"]
 
 TEMPLATES = Path(__file__).parent / "_templates"
 STATIC = "_static"
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720   # reveal.js slide size [px], 16:9 projectors
+CHART_WIDTH, CHART_HEIGHT = 900, 400    # largest plot area of a single-view chart [px]
+HIDE_INPUT = "rk-hide-input"            # internal tag: the cell's code is not shown
+_IMPORT = re.compile(r"^\s*(import\s+\S|from\s+\S+\s+import\s)")
+_WARNINGS = re.compile(r"^\s*warnings\.(simplefilter|filterwarnings)\(")
+_ROLE = re.compile(r"\{([A-Za-z][\w:-]*)\}`([^`]*)`")
+_BOLD_LEAD = re.compile(r"^\*\*([^*\n]{2,80}?)\*\*\s*")
 
 
 class SlidesError(RuntimeError):
@@ -104,20 +127,163 @@ def write_static(out: str | Path) -> dict[str, Any]:
     return {"static": static, "mathjax": mathjax is not None}
 
 
-def _slide_types(nb: Any) -> None:
+def _tags(cell: Any) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _hide_input(cell: Any) -> None:
+    tags = cell.metadata.setdefault("tags", [])
+    if HIDE_INPUT not in tags:
+        tags.append(HIDE_INPUT)
+
+
+def _plain_roles(text: str) -> str:
+    """MyST roles as the slide shows them: ``{term}`text <target>``` -> text,
+    ``{cite}`a,b``` -> [a, b], ``{math}`x``` -> $x$, any other role -> its text."""
+    def repl(match: re.Match[str]) -> str:
+        role, body = match.group(1), match.group(2)
+        if role.startswith("cite"):
+            return "[" + ", ".join(k.strip() for k in body.split(",")) + "]"
+        if role == "math":
+            return f"${body}$"
+        return re.sub(r"\s*<[^<>]*>\s*$", "", body).strip() or body
+
+    return _ROLE.sub(repl, text)
+
+
+def _strip_setup(source: str) -> str:
+    """Code without import lines (continuations of a parenthesised import included) and
+    without ``warnings`` filters; leading blank lines removed."""
+    out: list[str] = []
+    inside = False
+    for line in source.splitlines():
+        if inside:
+            inside = ")" not in line
+            continue
+        if _IMPORT.match(line) or _WARNINGS.match(line):
+            inside = line.rstrip().endswith("(") or ("(" in line and ")" not in line)
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _plan_timings(plans: Path | None, lesson: str) -> str:
+    """The ``## Timings`` section of ``plans/<lesson>.md`` (empty when there is none)."""
+    if plans is None:
+        return ""
+    path = plans / f"{lesson}.md"
+    if not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r"^## Timings[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    return f"**Timings (lesson plan)**\n\n{match.group(1).strip()}" if match else ""
+
+
+def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> Any:
+    r"""Turn an executed lesson notebook into the cells of a deck for the room (in place).
+
+    Title and objectives on the first slide; setup code hidden; import lines removed; bold
+    paragraph leads become slide headings; blockquotes and cells tagged ``notes`` become
+    speaker notes; the lesson plan's timings become the title slide's notes (see the module
+    docstring). Returns ``nb``.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed lesson (outputs kept).
+    lesson : str
+        The lesson's file stem, ``NN-slug`` (finds ``plans/NN-slug.md``).
+    plans : path, optional
+        Folder of lesson plans (``book/plans``); None: no plan notes.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    >>> nb = prepare_deck(new_notebook(cells=[
+    ...     new_markdown_cell("# 01. Demo"), new_markdown_cell("## Learning objectives"),
+    ...     new_code_cell("import numpy as np\nx = np.pi"),
+    ...     new_markdown_cell("**Units.** Text.\n\n> Say this aloud.")]))
+    >>> nb.cells[1].metadata["slideshow"]["slide_type"], nb.cells[2].source
+    ('-', 'x = np.pi')
+    >>> nb.cells[3].source, nb.cells[4].source, nb.cells[4].metadata["slideshow"]["slide_type"]
+    ('### Units\n\nText.', 'Say this aloud.', 'notes')
+    >>> _plain_roles("A {term}`rare-earth element (REE) <REE>` {cite}`oki2019,wills2016`")
+    'A rare-earth element (REE) [oki2019, wills2016]'
+    """
+    plans = Path(plans) if plans is not None else None
+    from nbformat.v4 import new_markdown_cell
+
+    cells: list[Any] = []
+    title_seen = objectives_done = False
     for cell in nb.cells:
         show = cell.metadata.setdefault("slideshow", {})
-        if show.get("slide_type"):
-            continue
         text = cell.source.lstrip()
-        if cell.cell_type == "markdown" and (text.startswith("# ") or text.startswith("## ")):
-            show["slide_type"] = "slide"
-        elif cell.cell_type == "markdown" and text.startswith("### "):
-            show["slide_type"] = "subslide"
-        elif cell.cell_type == "code" and cell.get("outputs"):
-            show["slide_type"] = "subslide"
-        else:
-            show["slide_type"] = "-"
+        on_title = False
+        if cell.cell_type == "code":
+            outputs = cell.get("outputs", [])
+            widget = any("application/vnd.jupyter.widget-view+json" in (o.get("data") or {})
+                         for o in outputs)
+            stripped = _strip_setup(cell.source)
+            if "setup" in _tags(cell) or widget or not stripped.strip():
+                _hide_input(cell)
+                if not outputs:
+                    show.setdefault("slide_type", "skip")
+            else:
+                cell.source = stripped
+            cells.append(cell)
+            continue
+        if cell.cell_type != "markdown":
+            cells.append(cell)
+            continue
+        if "notes" in _tags(cell):
+            show["slide_type"] = "notes"
+            cells.append(cell)
+            continue
+        if not title_seen and text.startswith("# "):
+            title_seen = True
+        elif title_seen and not objectives_done and text.startswith("## Learning objectives"):
+            show.setdefault("slide_type", "-")  # on the title slide
+            objectives_done = on_title = True
+        text = _plain_roles(text)
+        lead = _BOLD_LEAD.match(text)
+        if lead and not show.get("slide_type"):
+            text = f"### {lead.group(1).rstrip('.:')}\n\n{text[lead.end():]}"
+        lines = text.splitlines()
+        notes = [ln[1:].lstrip() if ln.startswith(">") else "" for ln in lines
+                 if ln.startswith(">")]
+        cell.source = "\n".join(ln for ln in lines if not ln.startswith(">")).rstrip()
+        cells.append(cell)
+        if notes:
+            note = new_markdown_cell("\n".join(notes).strip())
+            note.metadata["slideshow"] = {"slide_type": "notes"}
+            cells.append(note)
+        timings = _plan_timings(plans, lesson) if on_title and lesson else ""
+        if timings:
+            note = new_markdown_cell(timings)
+            note.metadata["slideshow"] = {"slide_type": "notes"}
+            cells.append(note)
+    nb.cells = cells
+    return nb
+
+
+def _slide_types(nb: Any) -> None:
+    after_output = False  # text after a chart or table introduces the next step
+    for cell in nb.cells:
+        show = cell.metadata.setdefault("slideshow", {})
+        text = cell.source.lstrip()
+        if not show.get("slide_type"):
+            if cell.cell_type == "markdown" and (text.startswith("# ")
+                                                 or text.startswith("## ")):
+                show["slide_type"] = "slide"
+            elif cell.cell_type == "markdown" and (text.startswith("### ") or after_output
+                                                   or _BOLD_LEAD.match(text)):
+                show["slide_type"] = "subslide"
+            elif cell.cell_type == "code" and cell.get("outputs"):
+                show["slide_type"] = "subslide"
+            else:
+                show["slide_type"] = "-"
+        if show["slide_type"] not in ("notes", "skip"):
+            after_output = cell.cell_type == "code" and bool(cell.get("outputs"))
 
 
 def _static_outputs(nb: Any, lesson: str) -> dict[str, int]:
@@ -136,29 +302,48 @@ def _static_outputs(nb: Any, lesson: str) -> dict[str, int]:
                 spec = data[vega]
                 spec = dict(spec if isinstance(spec, dict) else json.loads(spec))
                 spec.pop("$schema", None)  # an identifier, never fetched; keep decks URL-free
+                _size_for_slide(spec)
                 div = f"rk-vega-{lesson}-{charts}".replace(".", "-")
                 payload = json.dumps(spec).replace("</", "<\\/")
                 data.clear()
                 data["text/html"] = (
-                    f'<div class="rk-vega" id="{div}"></div>\n<script>vegaEmbed("#{div}", '
-                    f'{payload}, {{"actions": false}}).catch(console.error);</script>')
+                    f'<div class="rk-vega rk-fit" id="{div}"></div>\n<script>vegaEmbed("#{div}", '
+                    f'{payload}, {{"actions": false}}).then(function () {{ rkFitFor("{div}"); }})'
+                    '.catch(console.error);</script>')
             elif "application/vnd.plotly.v1+json" in data:
                 plotly += 1
                 fig = data["application/vnd.plotly.v1+json"]
                 fig = fig if isinstance(fig, dict) else json.loads(fig)
                 div = f"rk-plotly-{lesson}-{plotly}".replace(".", "-")
-                args = json.dumps([fig.get("data", []), fig.get("layout", {})])
+                layout = dict(fig.get("layout", {}))
+                layout["width"] = min(int(layout.get("width") or 1100), 1100)
+                layout["height"] = min(int(layout.get("height") or 480), 480)
+                args = json.dumps([fig.get("data", []), layout])
                 args = args.replace("</", "<\\/")
                 data.clear()
                 data["text/html"] = (
-                    f'<div class="rk-plotly" id="{div}"></div>\n<script>Plotly.newPlot("{div}", '
-                    f'...{args}, {{"displayModeBar": false}});</script>')
+                    f'<div class="rk-plotly rk-fit" id="{div}"></div>\n<script>Plotly.newPlot('
+                    f'"{div}", ...{args}, {{"displayModeBar": false}}).then(function () '
+                    f'{{ rkFitFor("{div}"); }});</script>')
             elif "application/vnd.jupyter.widget-view+json" in data:
                 data.clear()
                 data["text/html"] = ('<p class="rk-widget-note">Interactive control: open '
                                      f'<code>lessons/{html.escape(lesson)}.ipynb</code> in '
                                      'JupyterLab to use it.</p>')
     return {"vega": charts, "plotly": plotly}
+
+
+def _size_for_slide(spec: dict[str, Any]) -> None:
+    """Give a single-view chart (one mark or layers) the slide's plot size, aspect kept
+    within :data:`CHART_WIDTH` x :data:`CHART_HEIGHT`; facets and concatenations keep
+    their sizes (the deck zooms them to fit once drawn)."""
+    if any(k in spec for k in ("facet", "hconcat", "vconcat", "concat", "repeat")):
+        return
+    width, height = spec.get("width"), spec.get("height")
+    if not isinstance(width, int | float) or not isinstance(height, int | float):
+        width, height = 400, 300  # altair's default view size
+    factor = min(CHART_WIDTH / width, CHART_HEIGHT / height)
+    spec["width"], spec["height"] = int(width * factor), int(height * factor)
 
 
 _PRELUDE = """\
@@ -191,10 +376,16 @@ def _execute(nb: Any, cwd: Path, timeout: float) -> None:
 
 def build_slides(lessons: str | Path = "lessons", out: str | Path = "book/_build/slides", *,
                  execute: bool = True, timeout: float = 300.0,
-                 names: list[str] | None = None) -> list[Path]:
-    """Write ``out/<lesson>.slides.html`` for every ``lessons/*.ipynb`` (or ``names``)."""
+                 names: list[str] | None = None,
+                 plans: str | Path | None = "auto") -> list[Path]:
+    """Write ``out/<lesson>.slides.html`` for every ``lessons/*.ipynb`` (or ``names``).
+
+    ``plans``: folder of lesson plans whose timings become the title slide's speaker notes;
+    ``"auto"`` looks for ``book/plans`` beside the lessons folder; None: none.
+    """
     import nbformat
     from nbconvert import SlidesExporter
+    from traitlets.config import Config
 
     lessons, out = Path(lessons), Path(out)
     paths = sorted(p for p in lessons.glob("*.ipynb") if not names or p.stem in names)
@@ -202,15 +393,22 @@ def build_slides(lessons: str | Path = "lessons", out: str | Path = "book/_build
         raise SlidesError(f"no lessons (*.ipynb) in {lessons}")
     out.mkdir(parents=True, exist_ok=True)
     static = write_static(out)
-    exporter = SlidesExporter(extra_template_basedirs=[str(TEMPLATES)],
+    if plans == "auto":
+        plans = lessons.resolve().parent / "book" / "plans"
+    config = Config({"TagRemovePreprocessor": {"enabled": True,
+                                               "remove_input_tags": [HIDE_INPUT]}})
+    exporter = SlidesExporter(config=config, extra_template_basedirs=[str(TEMPLATES)],
                               template_name="rk_slides", exclude_input_prompt=True,
                               exclude_output_prompt=True)
     exporter.reveal_url_prefix = f"{STATIC}/reveal"
+    exporter.reveal_width, exporter.reveal_height = str(SLIDE_WIDTH), str(SLIDE_HEIGHT)
+    exporter.reveal_theme = "white"  # fonts shipped next to it; "simple" loads Google Fonts
     written = []
     for path in paths:
         nb = nbformat.read(str(path), as_version=4)
         if execute:
             _execute(nb, path.parent.resolve(), timeout)
+        prepare_deck(nb, path.stem, plans)
         _slide_types(nb)
         counts = _static_outputs(nb, path.stem)
         resources = {"rk_static": STATIC, "rk_mathjax": static["mathjax"],
