@@ -11,7 +11,7 @@ import resourcekit.ree as ree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from resourcekit import datasets
-from resourcekit.errors import DataError
+from resourcekit.errors import DataError, LabelError
 from resourcekit.ree import (
     AmbiguousColumnWarning,
     DetectionLimitWarning,
@@ -120,7 +120,7 @@ def test_detection_limit_policies_reported():
             out = ree.normalize(df, bdl=policy)
         np.testing.assert_allclose(out["La"], values)
         assert out.attrs["bdl_replaced"] == {"La": 5}
-    with pytest.raises(ValueError, match="bdl = 'zero' is not a policy"):
+    with pytest.raises(ValueError, match="bdl='zero' is not known: use one of 'half', 'limit'"):
         ree.normalize(df, bdl="zero")
 
 
@@ -336,7 +336,7 @@ def test_errors_belong_to_the_family_and_keep_old_bases():
     from resourcekit.ree.normalization import UnitError as OldUnit
 
     assert Old is REEColumnError and OldUnit is UnitError
-    with pytest.raises(errors.OptionError, match="bdl = 'zero'"):
+    with pytest.raises(errors.OptionError, match="bdl='zero'"):
         ree.normalize(pd.DataFrame({"La_ppm": [1.0]}), bdl="zero")
 
 
@@ -351,3 +351,9 @@ def test_georoc_style_dataset_read_with_its_headers():
     eu = pd.to_numeric(df["EU(PPB)"], errors="coerce")
     ok = eu > 0
     np.testing.assert_allclose(out.loc[ok, "Eu"], eu[ok] / 1000 / 0.0563, rtol=1e-12)
+
+
+def test_units_dict_with_a_stray_key_is_an_error():
+    # A typo in units= would otherwise be ignored and the column read in another unit.
+    with pytest.raises(LabelError, match=r"units= names \['La_ppb'\]"):
+        ree.normalize(pd.DataFrame({"La": [1.0]}), units={"La_ppb": "ppb"})

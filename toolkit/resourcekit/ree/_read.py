@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .. import errors
-from ..errors import DataError, LabelError, MissingValueWarning, OptionError, ResourcekitWarning
+from ..errors import DataError, LabelError, MissingValueWarning, ResourcekitWarning
 from ._elements import REY, oxide_table
 
 if TYPE_CHECKING:  # pint loads on first use: importing resourcekit.ree stays fast
@@ -296,9 +296,11 @@ def find_columns(columns: Sequence[Any], elements: Sequence[str] = REY, *,
 
 
 def check_bdl(bdl: str) -> None:
-    """OptionError for an unknown detection-limit policy."""
+    """OptionError for an unknown detection-limit policy (through the boundary's check)."""
+    from ..boundary import check_option
+
     if not isinstance(bdl, str) or bdl not in BDL_POLICIES:
-        raise OptionError(f"bdl = {bdl!r} is not a policy; use one of {sorted(BDL_POLICIES)}")
+        check_option(bdl, "bdl", sorted(BDL_POLICIES))
 
 
 def _given_unit(col: Column, units: Any) -> Any:
@@ -312,7 +314,8 @@ def _given_unit(col: Column, units: Any) -> Any:
 
 def column_unit(col: Column, series: pd.Series, units: Any) -> pint.Unit | None:
     """The unit of one REE column: from its name, its pint dtype, or ``units=``; all must agree."""
-    from ..units import parse_unit, registry
+    from ..boundary import parse_unit
+    from ..units import registry
 
     given = _given_unit(col, units)
     given_unit = parse_unit(given) if given is not None else None
@@ -421,6 +424,14 @@ def read(
     frame, is_series = as_frame(data)
     if reference is None and units is not None:
         raise _no_unit_for_normalised(where, "(all, from units=)", repr(units))
+    if isinstance(units, Mapping):
+        known = set(frame.columns) | set(REY)
+        stray = [key for key in units if key not in known]
+        if stray:
+            raise LabelError(
+                f"{where}: units= names {stray}, which are neither columns nor element symbols; "
+                f"columns: {list(frame.columns)[:12]}"
+            )
     cols = find(frame.columns, elements, units=units, where=where)
     if not cols:
         raise REEColumnError(
