@@ -174,7 +174,8 @@ RIGHT = {
     "l04-unreliable-yield": ("l04_unc_opts", "When the concentrate grade is close"),
     "l05-fish-hook": ("l05_hook_opts", "The Whiten model"),
     "l06-liberation-limit": ("l06_lib_opts", "No: the sorter acts on whole particles"),
-    "l07-sure-grade": ("l07_sure_opts", "1G: raw material for the same product"),
+    # SURE brochure (AIST 2026), as in datasets/sep_sure_recycling_routes: wrought Al -> casting
+    "l07-sure-grade": ("l07_sure_opts", "2G: the same kind of material"),
     "l08-which-nodes": ("l08_nodes_opts", "Only nodes whose streams are all measured"),
     "l08-choose-cause": ("l08_cause_opts", "The belt scale"),
     "l09-redundancy": ("l09_red_opts", "Only redundant ones"),
@@ -233,6 +234,14 @@ def test_choice_keys_point_at_the_right_text(answers, qid):
         assert options["ABCD".index(key)].startswith(prefix), (lid, key, options)
         keys.add(key)
     assert len(keys) >= 2, f"{qid}: every learner gets the key {keys}"
+
+
+def test_sure_grade_key_agrees_with_the_course_dataset():
+    import pandas as pd
+
+    routes = pd.read_csv(REPO / "datasets" / "sep_sure_recycling_routes" / "data.csv")
+    grade = routes.set_index("route").loc["wrought_al_to_casting_alloy", "grade"]
+    assert RIGHT["l07-sure-grade"][1].startswith(grade)
 
 
 def test_order_question_keys(answers):
