@@ -32,6 +32,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -e ".[book,test]"
+	$(PY) -m resourcekit warm  # numba's on-disk cache for UMAP: a cold embedding skips the JIT
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -126,3 +126,28 @@ def test_embed_umap_miss_then_hit_without_umap(tmp_path, monkeypatch):
     again = ree.embed(X, "umap", n_neighbors=10)
     assert again.attrs["cache"] == "hit"
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_embed_tsne_separates_clusters_and_keys_cache_by_library(tmp_path, monkeypatch):
+    # t-SNE goes through openTSNE (no numba JIT in a fresh kernel); its version is part of the
+    # cache key, so an upgrade recomputes rather than reusing another library's layout.
+    from resourcekit.ree import _embed
+    from sklearn.manifold import trustworthiness
+
+    monkeypatch.setenv("RESOURCEKIT_CACHE", str(tmp_path))
+    rng = np.random.default_rng(11)
+    X = np.vstack([rng.normal(0, 1, (45, 5)), rng.normal(9, 1, (45, 5))])
+    emb = ree.embed(X, "tsne")
+    assert emb.attrs["cache"] == "miss" and list(emb.columns) == ["tSNE1", "tSNE2"]
+    assert trustworthiness(X, emb.to_numpy(), n_neighbors=5) > 0.9
+    a, b = emb.iloc[:45].mean(), emb.iloc[45:].mean()
+    assert np.hypot(*(a - b)) > 3 * emb.iloc[:45].std().max()
+    assert "openTSNE=" in _embed._versions("tsne") and "openTSNE" not in _embed._versions("pca")
+    assert ree.embed(X, "tsne").attrs["cache"] == "hit"
+
+
+def test_warm_command_rejects_unknown_methods(capsys):
+    from resourcekit.__main__ import main
+
+    assert main(["warm", "pca"]) == 0 and "warm pca" in capsys.readouterr().out
+    assert main(["warm", "mds"]) == 2 and "mds" in capsys.readouterr().err

@@ -1,5 +1,8 @@
 """Command line: ``python -m resourcekit COMMAND``.
 
+``warm [METHOD ...]`` compiles and caches the embedding code once (``make setup`` runs it), so
+that a cold embedding in a fresh kernel skips numba's compilation.
+
 ``explore DATA --out DIR [--group COL] [--reference FILE] [--scheduler ADDRESS]`` reads a CSV,
 Excel or Parquet file (or a folder of Parquet files, processed with Dask) and writes an offline
 HTML report (``DIR/report.html``, ``vega-bundle.js`` beside it, figures as PNG and SVG, tables as
@@ -39,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m resourcekit")
     sub = parser.add_subparsers(dest="command", required=True)
     _explore_parser(sub)
+    w = sub.add_parser("warm", help="compile and cache the embedding code (run at set-up)")
+    w.add_argument("methods", nargs="*", default=["umap", "tsne"],
+                   help="embedding methods to warm (default: umap tsne)")
     args = parser.parse_args(argv)
     from .errors import ResourcekitError
 
@@ -65,6 +71,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         print(out)
+        return 0
+    if args.command == "warm":
+        from .ree._embed import EMBED_METHODS, warm
+
+        unknown = [m for m in args.methods if m not in EMBED_METHODS]
+        if unknown:
+            print(f"error: unknown methods {unknown}; use {list(EMBED_METHODS)}",
+                  file=sys.stderr)
+            return 2
+        for method, seconds in warm(tuple(args.methods)).items():
+            print(f"warm {method}: {seconds:.1f} s")
         return 0
     return 1  # pragma: no cover (argparse rejects unknown commands)
 
