@@ -13,16 +13,12 @@ True
 
 from __future__ import annotations
 
-from .flowsheet import Flowsheet, FlowsheetError, read_measurements
+from ._base import FlowsheetError
+from ._results import ConvergenceReport, ReconciliationResult
+from .flowsheet import Flowsheet, read_measurements
 from .plot import sankey
-from .reconcile import (
-    METHODS,
-    ConvergenceReport,
-    ReconciliationResult,
-    methods,
-    reconcile,
-    recoveries,
-)
+from .reconcile import METHODS, methods, reconcile
+from .recoveries import propagate, recoveries
 
 __all__ = [
     "Flowsheet",
@@ -34,5 +30,6 @@ __all__ = [
     "METHODS",
     "methods",
     "recoveries",
+    "propagate",
     "sankey",
 ]

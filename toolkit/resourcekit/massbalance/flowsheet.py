@@ -23,11 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._base import FlowsheetBase, FlowsheetError
+from ._measurements import Measurements, read_measurements
+
 __all__ = ["Flowsheet", "FlowsheetError", "read_measurements", "Measurements"]
-
-
-class FlowsheetError(ValueError):
-    """A flowsheet or a measurement table does not describe a valid balance."""
 
 
 def _is_outside(node: Any) -> bool:
@@ -38,7 +37,7 @@ def _is_outside(node: Any) -> bool:
     return isinstance(node, str) and node.strip() == ""
 
 
-class Flowsheet:
+class Flowsheet(FlowsheetBase):
     """Nodes and streams of a process, with the balance (incidence) matrix.
 
     Build one with :meth:`from_edges`. Streams keep the order given; nodes the order of
@@ -327,53 +326,9 @@ class Flowsheet:
         conc     6.7  0.2687  0.7313
         tail    93.3  0.0021  0.9979
         """
-        comps = list(feed.columns)
-        missing = [c for c in comps if c not in split.columns]
-        if missing:
-            raise KeyError(f"split lacks component column(s) {missing} of feed")
-        bad_feed = [s for s in feed.index if s not in self.feeds]
-        if bad_feed:
-            raise KeyError(f"feed lists {bad_feed}, which are not feed streams {self.feeds}")
-        unknown = [s for s in split.index if s not in self.streams]
-        if unknown:
-            raise KeyError(f"split lists unknown stream(s) {unknown}")
-        n = len(self.streams)
-        sindex = {s: j for j, s in enumerate(self.streams)}
-        flows = np.zeros((n, len(comps)))
-        for k, comp in enumerate(comps):
-            mat = np.eye(n)
-            rhs = np.zeros(n)
-            for node in self.nodes:
-                ins = [sindex[s] for s, _, d in self._edges if d == node]
-                outs = [s for s, a, _ in self._edges if a == node]
-                given = [s for s in outs if s in split.index]
-                if len(given) < len(outs) - 1:
-                    raise ValueError(
-                        f"split: node {node!r} has outlets {outs}; give the split of all but "
-                        "one of them"
-                    )
-                shares = {s: float(split.loc[s, comp]) for s in given}
-                rest = [s for s in outs if s not in given]
-                total = sum(shares.values())
-                if rest:
-                    shares[rest[0]] = 1.0 - total
-                if any(v < -1e-12 for v in shares.values()) or abs(sum(shares.values()) - 1) > 1e-9:
-                    raise ValueError(
-                        f"split of component {comp!r} at node {node!r} is {shares}: shares must "
-                        "be >= 0 and add up to 1"
-                    )
-                for s, share in shares.items():
-                    mat[sindex[s], ins] -= share
-            for s in self.feeds:
-                rhs[sindex[s]] = float(feed.loc[s, comp]) if s in feed.index else 0.0
-            flows[:, k] = np.linalg.solve(mat, rhs)
-        mass = flows.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            assays = np.where(mass[:, None] > 0, flows / mass[:, None], 0.0)
-        out = pd.DataFrame(assays, index=pd.Index(list(self.streams), name="stream"),
-                           columns=comps)
-        out.insert(0, "mass", mass)
-        return out
+        from ._simulate import simulate
+
+        return simulate(self, feed, split)
 
     def reconcile(self, measured: pd.DataFrame, sd: pd.DataFrame | float, **options: Any) -> Any:
         """Reconcile measured flows (and assays) with this flowsheet.
@@ -396,240 +351,6 @@ class Flowsheet:
         >>> type(fs.chart()).__name__
         'LayerChart'
         """
-        import altair as alt
+        from ._drawing import chart
 
-        layer = self.layers()
-        pos: dict[Any, tuple[float, float]] = {}
-        for lay in sorted(set(layer)):
-            members = [n for n in self.nodes if layer[n] == lay]
-            for k, node in enumerate(members):
-                pos[node] = (float(lay) + 1.0, (k + 1) / (len(members) + 1))
-        back = self._back_edge_mask()
-        points, mids, ends = [], [], []
-        n_back = 0
-        for j, (stream, src, dst) in enumerate(self._edges):
-            if src is None:
-                x2, y2 = pos[dst]
-                x1, y1 = 0.0, y2 + 0.04 * (self.feeds.index(stream) % 3)
-                ends.append({"x": x1, "y": y1, "label": stream})
-            else:
-                x1, y1 = pos[src]
-            if dst is None:
-                siblings = [s_ for s_, a_, b_ in self._edges if a_ == src and b_ is None]
-                k = siblings.index(stream)
-                if layer[src] == max(layer):  # last column: products fan out to the right
-                    x2 = x1 + 0.8
-                    y2 = y1 + 0.15 * (k - (len(siblings) - 1) / 2)
-                else:  # elsewhere they drop out below their node
-                    x2, y2 = x1 + 0.3 + 0.15 * k, y1 - 0.3 - 0.08 * k
-                ends.append({"x": x2, "y": y2, "label": stream})
-            else:
-                x2, y2 = pos[dst]
-            if back[j]:
-                kind = "recycle"
-                # detour below the drawing, one lane per recycle
-                n_back += 1
-                lane = -0.02 - 0.06 * n_back
-                path = [(x1, y1), (x1, lane), (x2, lane), (x2, y2)]
-            else:
-                kind = "feed" if src is None else ("product" if dst is None else "stream")
-                path = [(x1, y1), (x2, y2)]
-            for order, (px, py) in enumerate(path):
-                points.append({"stream": stream, "order": order, "x": px, "y": py,
-                               "kind": kind, "from": src or "outside", "to": dst or "outside"})
-            mid = len(path) // 2
-            mx = (path[mid - 1][0] + path[mid][0]) / 2
-            my = (path[mid - 1][1] + path[mid][1]) / 2
-            if src is not None and dst is not None:  # feeds and products are named at their ends
-                mids.append({"stream": stream, "x": mx, "y": my})
-        lowest = min(min(p["y"] for p in points), -0.06 * n_back) - 0.1
-        scale_x = alt.Scale(domain=[-0.3, max(p["x"] for p in points) + 0.4])
-        scale_y = alt.Scale(domain=[lowest, 1.2])
-        lines = alt.Chart(pd.DataFrame(points)).mark_line(strokeWidth=2).encode(
-            x=alt.X("x:Q", scale=scale_x, axis=None),
-            y=alt.Y("y:Q", scale=scale_y, axis=None),
-            detail="stream:N",
-            order="order:O",
-            color=alt.Color("kind:N", title="stream", scale=alt.Scale(
-                domain=["feed", "stream", "product", "recycle"],
-                range=["#1f77b4", "#7f7f7f", "#2ca02c", "#d62728"])),
-            strokeDash=alt.condition(
-                alt.datum.kind == "recycle", alt.value([5, 3]), alt.value([1, 0])
-            ),
-            tooltip=["stream:N", "from:N", "to:N", "kind:N"],
-        )
-        labels = alt.Chart(pd.DataFrame(mids, columns=["stream", "x", "y"])).mark_text(
-            dy=-7, fontSize=10).encode(x="x:Q", y="y:Q", text="stream:N")
-        nodes = pd.DataFrame([{"node": n, "x": p[0], "y": p[1]} for n, p in pos.items()])
-        boxes = alt.Chart(nodes).mark_square(size=500, color="#444").encode(
-            x="x:Q", y="y:Q", tooltip=["node:N"]
-        )
-        names = alt.Chart(nodes).mark_text(dy=20, fontWeight="bold").encode(
-            x="x:Q", y="y:Q", text="node:N"
-        )
-        layers = [lines, labels, boxes, names]
-        if ends:
-            layers.append(
-                alt.Chart(pd.DataFrame(ends)).mark_text(fontStyle="italic", dy=12).encode(
-                    x="x:Q", y="y:Q", text="label:N"
-                )
-            )
-        return alt.layer(*layers).properties(width=width, height=height)
-
-
-# ---------------------------------------------------------------------- measurements
-class Measurements:
-    """Measured values read into plain numbers (mass flows, assays as fractions).
-
-    Attributes
-    ----------
-    values : ndarray (streams x (1 + components))
-        Column 0 the mass flow, then assays as mass fractions; NaN = not measured.
-    components : list of str
-        Component names (assay columns without their unit).
-    columns : list
-        The column names as given, in the same order as ``values``.
-    factors : ndarray
-        What each column was multiplied by to reach ``values`` (1 for mass and plain
-        fractions, 0.01 for ``%`` ...).
-    """
-
-    def __init__(self, values: np.ndarray, components: list[str], columns: list[Any],
-                 factors: np.ndarray, streams: tuple[str, ...]) -> None:
-        self.values = values
-        self.components = components
-        self.columns = columns
-        self.factors = factors
-        self.streams = streams
-
-    def to_frame(self, values: np.ndarray) -> pd.DataFrame:
-        """Plain values back to a table in the caller's columns and units."""
-        return pd.DataFrame(
-            values / self.factors, index=pd.Index(list(self.streams), name="stream"),
-            columns=list(self.columns),
-        )
-
-
-def _column_values(series: pd.Series) -> tuple[np.ndarray, Any]:
-    """Magnitudes of a column and its pint unit, if its values are quantities."""
-    import pint
-
-    if hasattr(series, "pint"):
-        try:
-            return np.asarray(series.pint.magnitude, dtype=float), series.pint.units
-        except Exception:  # noqa: BLE001 - not a pint dtype after all
-            pass
-    vals = series.to_numpy()
-    if vals.dtype == object and any(isinstance(v, pint.Quantity) for v in vals):
-        units = {str(v.units) for v in vals if isinstance(v, pint.Quantity)}
-        first = next(v for v in vals if isinstance(v, pint.Quantity))
-        mags = [
-            v.to(first.units).magnitude if isinstance(v, pint.Quantity) else np.nan
-            for v in vals
-        ]
-        del units
-        return np.asarray(mags, dtype=float), first.units
-    try:
-        return np.asarray(vals, dtype=float), None
-    except (TypeError, ValueError) as err:
-        raise FlowsheetError(
-            f"column {series.name!r} holds non-numeric values: expected numbers (NaN = not "
-            "measured) or pint quantities"
-        ) from err
-
-
-def read_measurements(flowsheet: Flowsheet, measured: pd.DataFrame,
-                      name: str = "measured") -> Measurements:
-    """Check and convert a measurement table (rows: streams, columns: mass and assays).
-
-    Parameters
-    ----------
-    flowsheet : Flowsheet
-    measured : pandas.DataFrame
-        Indexed by stream. A ``mass`` column (also ``"mass [t/h]"`` or pint quantities) and
-        assay columns: mass fractions 0-1, or columns whose name or values carry a unit
-        (``"Cu [%]"``, ``"Au_ppm"``). NaN = not measured. Streams of the flowsheet that are
-        missing from the index are not measured.
-    name : str
-        Name of the parameter in error messages.
-
-    Returns
-    -------
-    Measurements
-
-    Raises
-    ------
-    KeyError
-        No ``mass`` column, or a stream name the flowsheet does not have.
-    ValueError
-        Negative flows, assays outside [0, 1], non-numeric values.
-    """
-    from ..units import fraction_factor, split_unit
-
-    if not isinstance(measured, pd.DataFrame):
-        raise TypeError(
-            f"{name} must be a pandas DataFrame indexed by stream, got {type(measured).__name__}"
-        )
-    if measured.index.has_duplicates:
-        dup = sorted({str(s) for s in measured.index[measured.index.duplicated()]})
-        raise FlowsheetError(f"{name} lists stream(s) {dup} twice")
-    known = set(flowsheet.streams)
-    unknown = [s for s in measured.index if str(s) not in known]
-    if unknown:
-        raise KeyError(
-            f"{name} has stream(s) {unknown} that the flowsheet does not have; its streams are "
-            f"{list(flowsheet.streams)}"
-        )
-    mass_cols = [c for c in measured.columns if split_unit(c)[0].lower() == "mass"]
-    if not mass_cols:
-        raise KeyError(
-            f"{name} has no 'mass' column (got {list(measured.columns)}): give the mass flow of "
-            "each stream in a column named 'mass' (NaN where not measured)"
-        )
-    if len(mass_cols) > 1:
-        raise FlowsheetError(f"{name} has several mass columns {mass_cols}; keep one")
-    mass_col = mass_cols[0]
-    frame = measured.copy()
-    frame.index = [str(s) for s in frame.index]
-    frame = frame.reindex(list(flowsheet.streams))
-    columns = [mass_col] + [c for c in measured.columns if c != mass_col]
-    values = np.empty((len(flowsheet.streams), len(columns)))
-    factors = np.ones(len(columns))
-    components: list[str] = []
-    for k, col in enumerate(columns):
-        mags, unit = _column_values(frame[col])
-        base, name_unit = split_unit(col)
-        if k == 0:
-            values[:, 0] = mags
-            bad = np.nonzero(mags < 0)[0]
-            if bad.size:
-                s = flowsheet.streams[bad[0]]
-                raise FlowsheetError(
-                    f"{name}: mass flow of stream {s!r} is {mags[bad[0]]:g} < 0; flows must be "
-                    "non-negative (a stream that runs the other way needs its ends swapped)"
-                )
-            continue
-        unit = unit if unit is not None else name_unit
-        factor = 1.0
-        if unit is not None:
-            try:
-                factor = fraction_factor(unit)
-            except ValueError as err:
-                raise FlowsheetError(f"{name} column {col!r}: {err}") from err
-        fr = mags * factor
-        bad = np.nonzero((fr < 0) | (fr > 1))[0]
-        if bad.size:
-            s = flowsheet.streams[bad[0]]
-            shown = f"{mags[bad[0]]:g}" + (f" (= {fr[bad[0]]:g} as a mass fraction)"
-                                             if factor != 1.0 else "")
-            raise FlowsheetError(
-                f"{name} column {col!r}, stream {s!r}: assay {shown} is outside "
-                "[0, 1]; assays are mass fractions 0-1, or name the unit in the column "
-                "('Cu [%]', 'Au [g/t]') or pass pint quantities"
-            )
-        values[:, k] = fr
-        factors[k] = factor
-        if base in components or base.lower() == "mass":
-            raise FlowsheetError(f"{name} has two columns for component {base!r}")
-        components.append(base)
-    return Measurements(values, components, columns, factors, flowsheet.streams)
+        return chart(self, width=width, height=height)

@@ -70,7 +70,7 @@ def sankey(
     """
     import plotly.graph_objects as go
 
-    from .reconcile import ReconciliationResult
+    from ._results import ReconciliationResult
 
     sd_tab = None
     if isinstance(data, ReconciliationResult):
@@ -168,15 +168,15 @@ def sankey(
 
 def _product_sd(result: Any, k: int) -> np.ndarray:
     """Standard deviation of each component flow F_j a_jk (first-order propagation)."""
+    from .recoveries import propagate
+
     n = len(result.flowsheet.streams)
     cov = result.covariance.to_numpy()
     vals = result.reconciled.to_numpy(dtype=float) * np.asarray(result.factors)
     out = np.full(n, np.nan)
     for j in range(n):
-        f, a = vals[j, 0], vals[j, k]
-        i_f, i_a = j, k * n + j
-        var = (a * a * cov[i_f, i_f] + f * f * cov[i_a, i_a] + 2 * a * f * cov[i_f, i_a])
-        out[j] = np.sqrt(max(var, 0.0)) if np.isfinite(var) else np.nan
+        grad = np.zeros(cov.shape[0])
+        grad[j] = vals[j, k]  # d(F a)/dF = a
+        grad[k * n + j] = vals[j, 0]  # d(F a)/da = F
+        out[j] = propagate(grad, cov)
     return out
-
-

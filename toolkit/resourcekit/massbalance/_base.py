@@ -1,0 +1,16 @@
+"""The flowsheet's abstract base: lets the solvers check their argument without importing
+:mod:`.flowsheet` (which would close an import cycle through ``Flowsheet.reconcile``)."""
+
+from __future__ import annotations
+
+from ..errors import FlowsheetError
+
+__all__ = ["FlowsheetBase", "FlowsheetError"]
+
+
+class FlowsheetBase:
+    """Marker base class of :class:`resourcekit.massbalance.Flowsheet`."""
+
+    streams: tuple[str, ...]
+    nodes: tuple[str, ...]
+    _edges: tuple[tuple[str, str | None, str | None], ...]

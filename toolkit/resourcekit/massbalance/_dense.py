@@ -1,0 +1,196 @@
+"""Dense solver: projection of the unmeasured values (Crowe et al. 1983; Crowe 1986) and the
+statistics of the linearised problem at the solution (covariance, tests, classification)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._base import FlowsheetError
+from ._problem import _label, _Problem, _start
+
+
+def _left_null(mat: np.ndarray, rtol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Rows spanning the left null space of ``mat`` and columns spanning its null space."""
+    from scipy import linalg
+
+    rows, cols = mat.shape
+    if cols == 0:
+        return np.eye(rows), np.zeros((0, 0))
+    u, s, vt = linalg.svd(mat, full_matrices=True, lapack_driver="gesvd")
+    tol = rtol * max(s[0] if s.size else 0.0, 1.0) * max(mat.shape)
+    rank = int(np.sum(s > tol))
+    return u[:, rank:].T, vt[rank:].T
+
+
+def _left_null_qr(mat: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
+    """Rows spanning the left null space of ``mat``, by QR with column pivoting."""
+    from scipy import linalg
+
+    rows, cols = mat.shape
+    if cols == 0:
+        return np.eye(rows)
+    q, r, _ = linalg.qr(mat, mode="full", pivoting=True, check_finite=False)
+    d = np.abs(np.diag(r))
+    tol = rtol * max(float(d[0]) if d.size else 0.0, 1.0) * max(mat.shape)
+    rank = int(np.sum(d > tol))
+    return q[:, rank:].T
+
+
+def _psd_solve(s_mat: np.ndarray, r: np.ndarray, names: Callable[[], str],
+               has_fixed: bool, need_inverse: bool = True
+               ) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Solve S lam = r for the reduced covariance S (pseudo-inverse where S is singular).
+
+    S is equilibrated by its diagonal first, so that balances of small and large streams are
+    judged alike. Cholesky first; where S is singular (dependent balances, or values fixed by
+    a zero sd) an eigen-decomposition gives the pseudo-inverse, and a residual outside the
+    range of S means fixed values conflict with the balances.
+    """
+    from scipy import linalg
+
+    k = s_mat.shape[0]
+    if k == 0:
+        return np.zeros(0), np.zeros((0, 0)), 0
+    diag = np.sqrt(np.clip(np.diag(s_mat), 0.0, None))
+    diag = np.where(diag > 0, diag, 1.0)
+    scaled = s_mat / np.outer(diag, diag)
+    rs = r / diag
+    try:
+        chol = linalg.cho_factor(scaled, check_finite=False)
+        if np.min(np.abs(np.diag(chol[0]))) ** 2 < 1e-12:
+            raise linalg.LinAlgError("nearly singular")
+        lam = linalg.cho_solve(chol, rs, check_finite=False) / diag
+        inv = None
+        if need_inverse:
+            inv = linalg.cho_solve(chol, np.eye(k), check_finite=False) / np.outer(diag, diag)
+        return lam, inv, k
+    except linalg.LinAlgError:
+        pass
+    w, q = linalg.eigh(scaled)
+    top = max(float(w[-1]), 0.0)
+    keep = w > 1e-12 * max(top, 1e-300) * max(1.0, np.sqrt(k))
+    if (~keep).any() and has_fixed:
+        resid = q[:, ~keep].T @ rs
+        if np.abs(resid).max() > 1e-6 * max(np.abs(rs).max(), 1.0):
+            raise FlowsheetError(
+                "measured values with zero standard deviation conflict with the balance "
+                f"(fixed: {names()}); give them a non-zero sd or correct them"
+            )
+    inv_scaled = (q[:, keep] / w[keep]) @ q[:, keep].T
+    inv = inv_scaled / np.outer(diag, diag)
+    return inv @ r, inv, int(keep.sum())
+
+
+def _few_threads() -> Any:
+    """Limit BLAS threads: these matrices are small, and threads only contend."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+# ---------------------------------------------------------------------- core solver
+def _solve_dense(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, tol: float,
+                 z0: np.ndarray | None = None) -> dict[str, Any]:
+    """Iterated projection (one step is exact when the constraints are linear)."""
+    with _few_threads():
+        return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0)
+
+
+def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, tol: float,
+                       z0: np.ndarray | None) -> dict[str, Any]:
+    xi = np.nonzero(meas_mask)[0]
+    ui = np.nonzero(~meas_mask)[0]
+    xm = prob.values[xi]
+    v = prob.var[xi]
+    z = _start(prob, meas_mask) if z0 is None else z0.copy()
+    z[xi] = xm
+    floor = 1e-6 * prob.var_scale
+    linear = prob.ncol == 1
+    has_fixed = bool(np.any(v == 0))
+    steps: list[float] = []
+    converged = False
+    it = 0
+
+    def names_of() -> str:
+        fixed = [_label(prob, i) for i in xi[v == 0]]
+        return ", ".join(fixed[:8])
+
+    def reduced(z: np.ndarray, final: bool = False) -> tuple[Any, ...]:
+        g, jac = prob.constraints(z)
+        jx, ju = jac[:, xi], jac[:, ui]
+        su = np.maximum(np.abs(z[ui]), floor[ui])
+        if final:
+            p, null_u = _left_null(ju * su[None, :])
+        else:
+            p, null_u = _left_null_qr(ju * su[None, :]), None
+        bmat = p @ jx
+        b = p @ (jx @ z[xi] - g)
+        return g, jx, ju, su, null_u, bmat, bmat @ xm - b
+
+    sqp = None
+    if not linear:
+        from ._bilinear import solve_bilinear
+
+        sqp = solve_bilinear(prob.a, prob.ncol, z, prob.values, prob.var, meas_mask,
+                             prob.var_scale, max_iter=max(max_iter, 1) * 4, tol=tol)
+        z = sqp.z
+        it, converged, steps = sqp.iterations, sqp.converged, [sqp.step]
+    for it in range(1, max_iter + 1 if linear else 0):  # noqa: B007 - it is reported
+        g, jx, ju, su, _, bmat, r = reduced(z)
+        smat = (bmat * v[None, :]) @ bmat.T
+        lam, _, _ = _psd_solve(smat, r, names_of, has_fixed, need_inverse=False)
+        x_new = xm - v * (bmat.T @ lam)
+        rhs = -(g + jx @ (x_new - z[xi]))
+        du = (np.linalg.lstsq(ju * su[None, :], rhs, rcond=1e-12)[0] * su
+              if ui.size else np.zeros(0))
+        sx = np.maximum(np.abs(x_new), floor[xi])
+        step = float(max(np.max(np.abs(x_new - z[xi]) / sx, initial=0.0),
+                         np.max(np.abs(du) / su, initial=0.0)))
+        z[xi] = x_new
+        z[ui] = z[ui] + du
+        steps.append(step)
+        if linear or step < tol:
+            converged = True
+            break
+        if not np.isfinite(step):
+            break
+    # statistics at the solution
+    g, jx, ju, su, null_u, bmat, r = reduced(z, final=True)
+    smat = (bmat * v[None, :]) @ bmat.T
+    lam, sinv, rank = _psd_solve(smat, r, names_of, has_fixed, need_inverse=True)
+    chi2 = float(r @ lam)
+    vb = bmat.T * v[:, None]  # V B^T  (n_x x k)
+    va = vb @ sinv @ vb.T
+    cov_x = np.diag(v) - va
+    if ui.size:
+        pinv_u = np.linalg.pinv(ju * su[None, :], rcond=1e-10) * su[:, None]
+    else:
+        pinv_u = np.zeros((0, jx.shape[0]))
+    gmap = -pinv_u @ jx
+    nvar = prob.n * prob.ncol
+    cov = np.empty((nvar, nvar))
+    cross = gmap @ cov_x
+    cov[np.ix_(xi, xi)] = cov_x
+    cov[np.ix_(ui, xi)] = cross
+    cov[np.ix_(xi, ui)] = cross.T
+    cov[np.ix_(ui, ui)] = cross @ gmap.T
+    unobs = np.zeros(nvar, dtype=bool)
+    if ui.size and null_u.size:
+        unobs[ui] = np.linalg.norm(null_u, axis=1) > 1e-7
+    sx = np.maximum(np.abs(z[xi]), floor[xi])
+    colnorm = np.abs(bmat * sx[None, :]).sum(axis=0) if bmat.size else np.zeros(xi.size)
+    redundant = np.zeros(nvar, dtype=bool)
+    redundant[xi] = colnorm > 1e-9 * max(colnorm.max(initial=0.0), 1.0)
+    return {
+        "z": z, "cov": cov, "va_diag": np.diag(va), "xi": xi, "chi2": chi2, "dof": rank,
+        "unobservable": unobs, "redundant": redundant, "iterations": it,
+        "converged": converged, "step": steps[-1] if steps else 0.0, "solver": "dense",
+        "sqp": sqp,
+    }
