@@ -107,7 +107,8 @@ class Normalizer(TransformerMixin, BaseEstimator):
         Keep Y (default: the 14 REE only).
     elements : sequence of str, optional
         Elements of the columns of a numpy array, by position (default La ... Lu, then Y with
-        ``include_y``).
+        ``include_y``). When given, a DataFrame none of whose columns is named by an element
+        is read by position too; a DataFrame with element names is always read by name.
 
     Attributes
     ----------
