@@ -357,3 +357,11 @@ def test_units_dict_with_a_stray_key_is_an_error():
     # A typo in units= would otherwise be ignored and the column read in another unit.
     with pytest.raises(LabelError, match=r"units= names \['La_ppb'\]"):
         ree.normalize(pd.DataFrame({"La": [1.0]}), units={"La_ppb": "ppb"})
+
+
+def test_bare_y_with_coordinate_values_is_not_read_as_ppm():
+    # No X beside it and bare REE columns, so the name rule takes Y as yttrium; a UTM
+    # northing (4.1e6) read as ppm is above 100 %: an error naming the column, not a pattern.
+    df = pd.DataFrame({"La": [2.37], "Ce": [6.13], "Y": [4123456.0]})
+    with pytest.raises(DataError, match="'Y' holds 412.346 wt % of Y"):
+        ree.normalize(df, units="ppm")
