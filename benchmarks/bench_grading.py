@@ -4,16 +4,21 @@
     ``exercises/04-grade-recovery-yield.ipynb``) graded by ``run_notebook`` + scoring, against
     the baseline "bare nbclient execution of the same notebook" (no answer extraction,
     no timeouts/restart handling, no comparison);
-(b) ``grade_exams`` on 100 submissions of the 10-question academy exam (a mix of reference
-    answers and untouched notebooks) with 2 kernels at once; target: under 5 minutes.
+(b) the sandbox's overhead: the same submission graded by ``run_notebook`` in a bubblewrap
+    sandbox against the same call without it (target: under 0.3 s per submission);
+(c) ``grade_exams`` on 100 submissions of the 10-question academy exam (a mix of reference
+    answers and untouched notebooks) with 2 kernels at once, every kernel sandboxed and the
+    next one started while the current one runs; measured before the sandbox (issue 9):
+    224 s; target: under 150 s.
 
-``--quick`` grades 10 exam submissions instead of 100 (and scales the figure).
+``--quick`` grades 20 exam submissions instead of 100 (and scales the figure).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -41,7 +46,11 @@ def main() -> None:
     from resourcekit.grading.runner import run_notebook
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="10 exam submissions, not 100")
+    parser.add_argument("--quick", action="store_true", help="20 exam submissions, not 100")
+    parser.add_argument("--pairs", type=int, default=7,
+                        help="sandboxed/open pairs for the overhead figure")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="measure the sandbox overhead only, not the exam batch")
     args = parser.parse_args()
     os.environ.setdefault("RESOURCEKIT_CERT_KEY", "benchmark-key-not-secret-0123456789")
     report = Report("bench_grading")
@@ -59,12 +68,34 @@ def main() -> None:
                            expected)
             assert record["percent"] == 100, record
 
+        def graded(sandbox: bool) -> None:
+            record = score(spec, run_notebook(path, spec.answer_names, cell_timeout=30,
+                                              sandbox=sandbox), expected)
+            assert record["percent"] == 100, record
+
         t_ours = best_time(ours, repeat=3)
         t_bare = best_time(lambda: bare_nbclient(nb), repeat=3)
         report.add("grade one submission of 04-grade-recovery-yield", t_ours,
                    "bare nbclient execution", t_bare, target="< 5 s, ratio near 1")
+        # alternate sandboxed and open runs so that the load of a shared machine hits both
+        box, open_ = [], []
+        for _ in range(args.pairs):
+            for flag, times in ((True, box), (False, open_)):
+                start = time.perf_counter()
+                graded(flag)
+                times.append(time.perf_counter() - start)
+        t_box, t_open = statistics.median(box), statistics.median(open_)
+        report.add("grade one submission, kernel in the bubblewrap sandbox (median)", t_box,
+                   "the same without the sandbox (median)", t_open,
+                   target="difference < 0.3 s")
+        report.note("sandbox overhead per submission (median of paired differences)",
+                    statistics.median(b - o for b, o in zip(box, open_, strict=True)), "s",
+                    target="< 0.3 s")
 
-    n = 10 if args.quick else 100
+    if args.overhead_only:
+        print(f"results: {report.save()}")
+        return
+    n = 20 if args.quick else 100
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         learners = tmp / "learners.csv"
@@ -73,20 +104,44 @@ def main() -> None:
         exam = REPO / "exercises" / "exams" / "physical-separation.yml"
         write_exam(exam, learners, tmp / "solved", solutions=True)
         write_exam(exam, learners, tmp / "blank")
-        subs = tmp / "subs"
-        subs.mkdir()
-        for i in range(n):  # three in four answer everything, one in four hands in blank
-            src = tmp / ("blank" if i % 4 == 3 else "solved") / f"l{i:03d}.ipynb"
-            (subs / src.name).write_bytes(src.read_bytes())
-        start = time.perf_counter()
-        records = grade_exams(subs, tmp / "results", exam=exam, jobs=2)
-        total = time.perf_counter() - start
-        passed = sum(r["passed"] for r in records)
+        # In chunks of 10, alternating: the grader as it is now (sandboxed kernels, the next
+        # one launched and importing the bank's modules while the current one runs) and the
+        # baseline "as before issue 9" (unsandboxed kernels started one by one) on the same
+        # notebooks, so that the load of a shared machine hits both alike.
+        from resourcekit.grading.batch import Task, run_tasks
+        from resourcekit.grading.exam import load_exam
+
+        answer_names = load_exam(exam).answer_names
+        t_new = t_old = 0.0
+        passed = 0
+        for c0 in range(0, n, 10):
+            subs = tmp / f"subs{c0}"
+            subs.mkdir()
+            for i in range(c0, min(n, c0 + 10)):  # three in four answer all, one hands in blank
+                src = tmp / ("blank" if i % 4 == 3 else "solved") / f"l{i:03d}.ipynb"
+                (subs / src.name).write_bytes(src.read_bytes())
+            start = time.perf_counter()
+            records = grade_exams(subs, tmp / f"results{c0}", exam=exam, jobs=2,
+                                  certificates=False)
+            t_new += time.perf_counter() - start
+            passed += sum(r["passed"] for r in records)
+            assert all(r["sandboxed"] for r in records if r["status"] == "graded")
+            tasks = [Task(p.name, p.read_text(), answer_names, 30.0)
+                     for p in sorted(subs.iterdir())]
+            start = time.perf_counter()
+            old = run_tasks(tasks, jobs=2, sandbox=False, prestart=False)
+            t_old += time.perf_counter() - start
+            assert all(not r.errors or r.answers for r in old.values())
         assert passed == n - n // 4, passed
-        report.note(f"grade {n} submissions of the 10-question exam, 2 kernels", total, "s",
-                    target="100 in < 300 s")
+        report.add(f"grade {n} submissions of the 10-question exam, 2 kernels: sandboxed, "
+                   "next kernel pre-started and warmed", t_new,
+                   "unsandboxed kernels started one by one (as before issue 9)", t_old,
+                   target="100 in < 150 s (224 s measured before)")
+        report.note("implied time for 100 on an idle 2-core machine (224 s x ratio)",
+                    224 * t_new / t_old, "s", target="< 150 s")
         if n != 100:
-            report.note("scaled to 100 submissions", total * 100 / n, "s", target="< 300 s")
+            report.note("scaled to 100 submissions on this (shared) machine", t_new * 100 / n,
+                        "s", target="< 150 s")
     print(f"results: {report.save()}")
 
 

@@ -264,3 +264,70 @@ def test_killing_the_worker_is_retried_once_and_costs_only_that_row(tmp_path, ca
     assert took < 45 + 60  # stopped at the deadline, not after the 600 s sleep
     rows = list(csv.DictReader(open(tmp_path / "results" / "gradebook.csv")))
     assert len(rows) == 3
+
+
+def _alive(pid: int) -> bool:
+    """A process that runs (a zombie waiting to be reaped is dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
+
+
+def test_killing_the_grader_leaves_no_worker_and_no_kernel(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="rkmark", dir="/tmp"))  # short: IPC paths < 108 bytes
+    marker = tmp.name
+    exercises = tmp_path / "exercises"
+    exercises.mkdir()
+    nbformat.write(demo_master(), exercises / "demo.ipynb")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("a", "b", "c"):
+        _nb(subs, f"{name}.ipynb", ["import time\ntime.sleep(300)", GOOD[0]])
+    script = ("from resourcekit.grading import grade_batch\n"
+              f"grade_batch({str(subs)!r}, {str(tmp_path / 'results')!r}, "
+              f"exercises_dir={str(exercises)!r}, exercise='demo', jobs=2, cell_timeout=600, "
+              "sandbox=True)")
+    grader = subprocess.Popen([sys.executable, "-c", script],
+                              env={**os.environ, "TMPDIR": str(tmp)},
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "err", "w"))
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            kernels = [p for p in _scan(marker) if p in _scan("ipykernel_launcher")]
+            if len(kernels) >= 2:  # two learners' kernels run (the solution's is gone)
+                break
+            time.sleep(0.5)
+        assert len(kernels) >= 2, (tmp_path / "err").read_text()[-3000:]
+        workers = _children(grader.pid)
+        assert workers
+    finally:
+        os.kill(grader.pid, signal.SIGKILL)
+        grader.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (_scan(marker) or [w for w in workers if _alive(w)]):
+        time.sleep(0.2)
+    assert _scan(marker) == []  # no kernel, no bwrap, nothing of the batch survived
+    assert [w for w in workers if _alive(w)] == []
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)

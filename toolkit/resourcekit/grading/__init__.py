@@ -34,7 +34,15 @@ from .authoring import (
     student_version,
     write_versions,
 )
-from .batch import Submission, Task, _short, run_tasks, sandbox_policy, scan_submissions
+from .batch import (
+    Submission,
+    Task,
+    _short,
+    imported_modules,
+    run_tasks,
+    sandbox_policy,
+    scan_submissions,
+)
 from .checks import QuestionResult, check_answer
 from .exam import Exam, ExamError, load_exam, write_exam
 from .runner import RunResult, run_notebook
@@ -236,8 +244,10 @@ def grade_batch(submissions: str | Path, results: str | Path, *,
     problems = {s.name: _exercise_problem(s, name) for s in subs}
     tasks = [Task(s.name, s.text or "", spec.answer_names, cell_timeout)
              for s in subs if problems[s.name] is None]
+    warm = imported_modules([c.source for c in solution_version(masters[name]).cells
+                             if c.cell_type == "code"])
     runs = run_tasks(tasks, jobs=jobs, sandbox=use_sandbox, limits=limits, deadline=deadline,
-                     submission_timeout=submission_timeout)
+                     submission_timeout=submission_timeout, warm=warm)
     records = []
     for s in subs:
         if problems[s.name] is not None:
@@ -375,7 +385,8 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: str | Pat
     tasks = [Task(s.name, s.text or "", the_exam.answer_names, timeout)
              for s in subs if problems[s.name] is None]
     runs = run_tasks(tasks, jobs=jobs, sandbox=use_sandbox, limits=limits, deadline=deadline,
-                     submission_timeout=submission_timeout)
+                     submission_timeout=submission_timeout,
+                     warm=imported_modules(the_exam.imports))
     records = []
     for s in subs:
         if problems[s.name] is not None:

@@ -46,6 +46,7 @@ __all__ = [
     "Task",
     "run_tasks",
     "sandbox_policy",
+    "imported_modules",
 ]
 
 MAX_SUBMISSION_BYTES = 5_000_000
@@ -203,6 +204,35 @@ class Task:
     cell_timeout: float
 
 
+def imported_modules(code: str | list[str]) -> list[str]:
+    """Absolute module names that ``code`` (trusted master or bank code) imports, in order.
+
+    A batch's kernels import them while they start (see :meth:`.runner.Kernel.start`).
+
+    >>> imported_modules("import numpy as np\\nfrom resourcekit import separation as sep")
+    ['numpy', 'resourcekit.separation', 'resourcekit']
+    """
+    import ast
+
+    out: list[str] = []
+    for text in [code] if isinstance(code, str) else code:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
+                names.append(node.module)
+            for name in names:
+                if name not in out:
+                    out.append(name)
+    return out
+
+
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when its parent (the grader) dies."""
     try:
@@ -218,7 +248,7 @@ def _die_with_parent() -> None:
 
 
 def _worker_main(conn: Any, sandbox: bool, limits: SandboxLimits | None,
-                 prestart: bool) -> None:
+                 prestart: bool, warm: list[str]) -> None:
     import nbformat
 
     _die_with_parent()
@@ -234,10 +264,15 @@ def _worker_main(conn: Any, sandbox: bool, limits: SandboxLimits | None,
             key, text, names, cell_timeout, more = msg
             try:
                 kernel = spare if spare is not None else Kernel(sandbox=sandbox,
-                                                                limits=limits).start()
+                                                                limits=limits).start(warm)
                 spare = None
                 if prestart and more:  # the next submission's kernel starts up meanwhile
-                    spare = Kernel(sandbox=sandbox, limits=limits).start()
+                    spare = Kernel(sandbox=sandbox, limits=limits)
+                    try:
+                        spare.start(warm)
+                    except Exception:  # the next one starts its kernel inline instead
+                        spare.close()
+                        spare = None
                 result = run_notebook(nbformat.reads(text, as_version=4), names,
                                       cell_timeout=cell_timeout, kernel=kernel)
             except Exception as err:
@@ -260,7 +295,7 @@ class _Worker:
 def run_tasks(tasks: list[Task], *, jobs: int | None = None, sandbox: bool = True,
               limits: SandboxLimits | None = None, deadline: float | None = None,
               submission_timeout: float | None = None, prestart: bool = True,
-              retries: int = 1) -> dict[str, RunResult]:
+              retries: int = 1, warm: list[str] | None = None) -> dict[str, RunResult]:
     """Run every task in a pool of ``jobs`` workers; return a :class:`RunResult` per key.
 
     Parameters
@@ -281,6 +316,9 @@ def run_tasks(tasks: list[Task], *, jobs: int | None = None, sandbox: bool = Tru
         Launch each worker's next kernel while it grades the current submission.
     retries : int
         How often a submission whose worker died is tried again.
+    warm : list of str, optional
+        Modules every kernel imports while it starts (from trusted code:
+        :func:`imported_modules` of the master or the bank's imports).
     """
     results: dict[str, RunResult] = {}
     if not tasks:
@@ -295,7 +333,8 @@ def run_tasks(tasks: list[Task], *, jobs: int | None = None, sandbox: bool = Tru
 
     def spawn() -> _Worker:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, sandbox, limits, prestart),
+        proc = ctx.Process(target=_worker_main,
+                           args=(child, sandbox, limits, prestart, list(warm or [])),
                            daemon=True, name="resourcekit-grader")
         proc.start()
         child.close()
