@@ -206,3 +206,13 @@ def test_apatite_report_every_row_accounted(tmp_path):
     assert len(rep.tables["novelty"]) == complete.sum()
     assert rep.tables["groups"]["rows"].sum() == len(apatite)
     assert np.isfinite(rep.tables["groups"]["median Eu/Eu*"]).all()
+
+
+def test_missing_elements_are_reported_and_the_rest_still_works():
+    raw = datasets.load(GEOROC).drop(columns=["HO(PPM)", "TB(PPM)"])
+    rep = explore(raw, group="ROCK TYPE", progress=False, reference=False)
+    assert rep.quality["missing_elements"] == ["Tb", "Ho"]
+    assert "Tb" not in rep.tables["quality"].index
+    assert "sum REE [ppm]" not in " ".join(rep.tables["groups"].columns)  # needs all 14
+    assert rep.tables["groups"]["median Eu/Eu*"].notna().all()
+    assert "Missing REE (no column): Tb, Ho" in rep.to_html(mode="svg")

@@ -67,8 +67,8 @@ def read_table(path: str | os.PathLike[str], *, scheduler: Any = None) -> Any:
     >>> import tempfile
     >>> f = Path(tempfile.mkdtemp()) / "t.csv"
     >>> _ = f.write_text("LA(PPM),CE(PPM)\\n<0.05,12\\n")
-    >>> read_table(f).iloc[0].tolist()
-    ['<0.05', 12]
+    >>> read_table(f).iloc[0].astype(str).tolist()
+    ['<0.05', '12']
     """
     p = Path(path)
     if not p.exists():
@@ -334,8 +334,9 @@ def _row_features(frame: pd.DataFrame, units: Any, bdl: str) -> pd.DataFrame:
             out["Ce/Ce*"] = anomalies.ce_anomaly(norm[present], reference=None).to_numpy()
         if {"La", "Yb"} <= set(present):
             out["(La/Yb)_N"] = (norm["La"] / norm["Yb"]).to_numpy()
-        sums = anomalies.ree_sums(frame, units=units, bdl=bdl)
-        out["sum REE [ppm]"] = sums["REE"].to_numpy()
+        if len(present) == len(REE):  # the sum needs all 14 REE
+            sums = anomalies.ree_sums(frame, units=units, bdl=bdl)
+            out["sum REE [ppm]"] = sums["REE"].to_numpy()
     return out
 
 
