@@ -95,11 +95,12 @@ class PartitionFit:
         )
         return pd.concat([self.ci, derived])
 
-    def chart(self, *, x_title: str = "x", log_x: bool | None = None) -> Any:
-        """Altair chart: data, fitted curve, d25/d50/d75 marked."""
+    def chart(self, *, x_title: str = "x", log_x: bool | None = None,
+              symbol: str = "d") -> Any:
+        """Altair chart: data, fitted curve, d25/d50/d75 (or rho25/rho50/rho75) marked."""
         from .plot import partition_chart
 
-        return partition_chart(self, x_title=x_title, log_x=log_x)
+        return partition_chart(self, x_title=x_title, log_x=log_x, symbol=symbol)
 
 
 @dataclass(frozen=True)

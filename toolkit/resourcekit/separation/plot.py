@@ -10,7 +10,8 @@ import pandas as pd
 __all__ = ["partition_chart", "grade_recovery_chart", "sweep_chart"]
 
 
-def partition_chart(fit: Any, *, x_title: str = "x", log_x: bool | None = None) -> Any:
+def partition_chart(fit: Any, *, x_title: str = "x", log_x: bool | None = None,
+                    symbol: str = "d") -> Any:
     """Partition curve: measured points, fitted curve and the d25/d50/d75 rules.
 
     Parameters
@@ -21,6 +22,9 @@ def partition_chart(fit: Any, *, x_title: str = "x", log_x: bool | None = None) 
         Axis title, with its unit, e.g. ``"relative density"`` or ``"size [um]"``.
     log_x : bool, optional
         Log scale of x (default: for size models, not for the logistic).
+    symbol : str
+        Symbol of the class variable in the marks: ``"d"`` for sizes (d25, d50, d75),
+        ``"rho"`` for densities (rho25, rho50, rho75).
 
     Returns
     -------
@@ -35,7 +39,8 @@ def partition_chart(fit: Any, *, x_title: str = "x", log_x: bool | None = None) 
     grid = np.geomspace(lo, hi, 200) if log and lo > 0 else np.linspace(lo, hi, 200)
     curve = pd.DataFrame({"x": grid, "P": fit.predict(grid)})
     data = pd.DataFrame({"x": fit.x, "P": fit.p})
-    marks = pd.DataFrame({"x": [fit.d25, fit.x50, fit.d75], "mark": ["d25", "d50", "d75"]})
+    marks = pd.DataFrame({"x": [fit.d25, fit.x50, fit.d75],
+                          "mark": [f"{symbol}25", f"{symbol}50", f"{symbol}75"]})
     scale = alt.Scale(type="log") if log and lo > 0 else alt.Scale(zero=False)
     xenc = alt.X("x:Q", title=x_title, scale=scale)
     yenc = alt.Y("P:Q", title="partition number", scale=alt.Scale(domain=[0, 1]))
@@ -46,7 +51,8 @@ def partition_chart(fit: Any, *, x_title: str = "x", log_x: bool | None = None) 
         x="x:Q", tooltip=["mark", "x"])
     labels = alt.Chart(marks).mark_text(dy=-150, dx=4, align="left").encode(x="x:Q", text="mark")
     return (line + pts + rules + labels).properties(
-        title=f"{fit.model} fit: x50 = {fit.x50:.4g}, Ep = {fit.ep:.3g}", width=420, height=300)
+        title=f"{fit.model} fit: {symbol}50 = {fit.x50:.4g}, Ep = {fit.ep:.3g}", width=420,
+        height=300)
 
 
 def grade_recovery_chart(curves: dict[str, pd.DataFrame] | pd.DataFrame) -> Any:
