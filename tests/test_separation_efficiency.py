@@ -112,7 +112,7 @@ def test_uncertainty_blows_up_when_grades_are_close():
 # ------------------------------------------------------------------------ definitions agree
 def test_efficiencies_identical_for_two_components():
     # Schulz (1970): Newton's and Hancock's efficiencies equal SE for two components.
-    f, c, t, m = 0.01, 0.42, 0.002, 0.786  # Sn in cassiterite
+    f, c, t, m = 0.01, 0.42, 0.002, 0.788  # Sn in cassiterite, SnO2 (118.71 / 150.71)
     se = sep.separation_efficiency(f, c, t, m)
     np.testing.assert_allclose(sep.newton_efficiency(f, c, t, m), se, rtol=1e-12)
     np.testing.assert_allclose(sep.hancock_efficiency(f, c, t, m), se, rtol=1e-12)

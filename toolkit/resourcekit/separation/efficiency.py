@@ -2,7 +2,7 @@
 
 Notation (Oki's mass basis, two components: the valuable A and everything else, not-A):
 f, c, t are the grades of A in feed, concentrate and tailing (mass fractions); m is the grade
-of pure A (1 for the component itself, 0.786 for Sn in cassiterite, ...); F, C, T are masses.
+of pure A (1 for the component itself, 0.788 for Sn in cassiterite, SnO2, ...); F, C, T are masses.
 
 Every function takes grades as mass fractions in [0, 1] or as pint quantities
 (``Quantity(5, "%")``, ``Quantity(12, "g/t")``); a plain number outside [0, 1] raises.
@@ -197,7 +197,7 @@ def two_product(
     feed, concentrate, tailing : float, array, Series or pint.Quantity
         Grades f, c, t of the valuable component A. [mass fraction]
     pure : float or pint.Quantity
-        Grade m of A in the pure valuable mineral (1 when A is the mineral itself; 0.786 for
+        Grade m of A in the pure valuable mineral (1 when A is the mineral itself; 0.788 for
         Sn in cassiterite). [mass fraction]
     feed_std, concentrate_std, tailing_std : optional
         Standard deviations of the assays [mass fraction]; the result's ``std`` then holds
