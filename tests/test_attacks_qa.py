@@ -927,3 +927,89 @@ def test_errors_in_this_file_are_one_family():
     # every error class asserted above belongs to resourcekit.errors (or its ValueError base)
     for cls in (DataError, UnitError, LabelError, OptionError):
         assert issubclass(cls, ResourcekitError)
+
+
+# ============================================================================ more attacks
+
+
+def test_weibull_by_scale_and_inflow_at_typo():
+    stocks = _stocks()
+    assert stocks.Lifetime("weibull", shape=1, scale=8).mean == pytest.approx(8.0)  # exponential
+    with pytest.raises(OptionError, match="inflow_at='mid' is not known"):
+        stocks.inflow_driven(pd.Series(1.0, index=range(2000, 2005)),
+                             stocks.Lifetime("fixed", mean=2), inflow_at="mid")
+
+
+def test_supply_chain_closes_and_content_by_cohort_by_hand():
+    stocks = _stocks()
+    r = stocks.inflow_driven(pd.Series(100.0, index=range(2000, 2030)),
+                             stocks.Lifetime("normal", mean=10, sd=3))
+    s = stocks.secondary_supply(r, {"Cu": 23.0}, collection_rate=0.8, recovery={"Cu": 0.9})
+    # EoL = recovered + not collected + lost in sorting and refining, every year
+    assert (s.eol["Cu"] - s.recovered["Cu"] - s.losses.sum(axis=1)).abs().max() < 1e-12
+    row = s.table(2029)
+    assert row.loc["Cu", "recovered"] == pytest.approx(row.loc["Cu", "eol"] * 0.72)
+    with pytest.raises(LabelError, match="year 1999 is not modelled"):
+        s.table(1999)
+    # a content that changes by cohort weighs each cohort's end-of-life products
+    w = np.linspace(20.0, 30.0, 30)
+    by = stocks.secondary_supply(r, {"Cu": pd.Series(w, index=range(2000, 2030))},
+                                 collection_rate=1, recovery={"Cu": 1})
+    assert by.eol["Cu"].sum() == pytest.approx((r.outflow_by_cohort.to_numpy() @ w).sum() / 1000)
+
+
+def test_nullable_int_inflow_with_na_is_refused_by_year():
+    stocks = _stocks()
+    inflow = pd.Series([100, pd.NA, 100], index=range(2000, 2003), dtype="Int64")
+    with pytest.raises(DataError, match=r"inflow has NaN in \[2001\]"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingValueWarning)
+        stocks.inflow_driven(inflow, stocks.Lifetime("fixed", mean=10))
+
+
+def test_grade_recovery_curve_by_hand_and_by_label():
+    sep = _sep()
+    # classes richest first: yields 1/6, 1/2, 1; metal 0.5, 0.9, 1.2 of 1.2
+    got = sep.grade_recovery_curve(pd.Series([1.0, 2.0, 3.0], index=list("abc")),
+                                   pd.Series([0.1, 0.5, 0.2], index=list("cab")))
+    assert np.allclose(got["mass_yield"], [0.0, 1 / 6, 0.5, 1.0])
+    assert np.allclose(got["recovery"], [0.0, 0.5 / 1.2, 0.9 / 1.2, 1.0])
+    with pytest.raises(DataError, match="mass or grade holds NaN"):
+        sep.grade_recovery_curve([1.0, 1.0, 1.0], [0.5, np.nan, 0.1])
+
+
+def test_a_zero_sd_fixes_a_value_and_the_rest_takes_the_imbalance_by_variance():
+    fs, idx = _mb()
+    m = pd.DataFrame({"mass": [100.0, 10.0, 88.0]}, index=idx)
+    sd = pd.DataFrame({"mass": [0.0, 0.5, 2.0]}, index=idx)
+    got = fs.reconcile(m, sd=sd).reconciled["mass"]
+    assert got["feed"] == 100.0
+    assert got["conc"] == pytest.approx(10.0 + 2.0 * 0.25 / 4.25, rel=1e-10)
+    assert got["tail"] == pytest.approx(88.0 + 2.0 * 4.0 / 4.25, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("edges", "match"),
+    [
+        ([("a", None, "n"), ("a", "n", None)], r"duplicate stream names \['a'\]"),
+        ([("a", None, "n"), ("b", "n", "n"), ("c", "n", None)], "runs from node 'n' to itself"),
+        ([("a", None, None)], "stream 'a' has no node at either end"),
+        ([], "edges is empty"),
+        ([("a", None)], "expected a triple"),
+        ([("a", "None", "n"), ("b", "n", None)], r"node\(s\) \['None'\] have no stream in"),
+    ],
+)
+def test_flowsheet_construction_errors_name_the_stream(edges, match):
+    from resourcekit.massbalance import Flowsheet, FlowsheetError
+
+    with pytest.raises(FlowsheetError, match=match):
+        Flowsheet.from_edges(edges)
+
+
+def test_eu_anomaly_with_a_user_reference_series_in_another_order():
+    import resourcekit.ree as ree
+
+    df, ref = _ree_sample()
+    shuffled = ref.sample(frac=1.0, random_state=3)
+    assert ree.eu_anomaly(df, reference=shuffled).iloc[0] == pytest.approx(0.5, rel=1e-12)
+    with pytest.raises(DataError, match="for 'Eu' is not a positive finite concentration"):
+        ree.eu_anomaly(df, reference=ref.where(ref.index != "Eu", 0.0))
