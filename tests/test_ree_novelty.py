@@ -146,3 +146,14 @@ def test_trace_group_calibration_uses_groups(apatite):
     with pytest.raises(ValueError, match="novelty = 'svm'"):
         ree.trace(apatite, CLASS, novelty="svm")
     assert isinstance(res.summary(), pd.DataFrame)
+
+
+def test_a_library_member_is_scored_without_its_own_copy():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(80, 3))
+    det = NoveltyDetector().fit(X)
+    # Scored without itself, each labelled row gets exactly its calibration score.
+    np.testing.assert_allclose(np.sort(det.score(X, exclude_identical=True)),
+                               det.calibration_scores_, rtol=1e-12)
+    assert det.n_identical_ == 80
+    assert (det.score(X) < det.score(X, exclude_identical=True)).all()

@@ -391,8 +391,8 @@ def _novelty(sample_feats: pd.DataFrame, ref: pd.DataFrame, ref_labels: pd.Serie
     det = NoveltyDetector(quantile=quantile).fit(R[rok].to_numpy(), ref_labels[rok].to_numpy())
     table = pd.DataFrame(index=S.index[sok])
     if sok.any():
-        table["novelty"] = det.score(S[sok].to_numpy())
-        table["p_value"] = det.p_values(S[sok].to_numpy())
+        table["novelty"] = det.score(S[sok].to_numpy(), exclude_identical=True)
+        table["p_value"] = det.p_values(S[sok].to_numpy(), exclude_identical=True)
         table["unlike_any"] = table["novelty"] > det.threshold_
         near = nearest_classes(R[rok].to_numpy(), ref_labels[rok].to_numpy(),
                                S[sok].to_numpy())
@@ -400,7 +400,8 @@ def _novelty(sample_feats: pd.DataFrame, ref: pd.DataFrame, ref_labels: pd.Serie
         table = table.join(near)
     info = {"elements": common, "threshold": det.threshold_, "n_reference": int(rok.sum()),
             "n_scored": int(sok.sum()), "n_unlike": int(table.get("unlike_any",
-                                                                  pd.Series([])).sum())}
+                                                                  pd.Series([])).sum()),
+            "n_identical": int(getattr(det, "n_identical_", 0))}
     return table, info
 
 
@@ -675,7 +676,9 @@ def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, column
             f"to the library {info['library']} ({info['n_reference']} complete analyses, "
             f"classes {', '.join(info['classes'])}); threshold {info['threshold']:.3g} = the "
             f"library's leave-one-out quantile; {info['n_unlike']} of {info['n_scored']} "
-            "scored samples unlike any class.")
+            "scored samples unlike any class."
+            + (f" {info['n_identical']} samples are in the library itself: each is scored "
+               "without its own copy." if info.get("n_identical") else ""))
     elif "skipped" in info:
         notes.append(f"Novelty: skipped ({info['skipped']}).")
     name = title or f"REE exploration: {Path(data_name).name}"

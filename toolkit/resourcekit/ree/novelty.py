@@ -226,13 +226,26 @@ class NoveltyDetector:
         return self
 
     # -- use -------------------------------------------------------------------------------
-    def score(self, X: Any) -> np.ndarray:
-        """Novelty score of each row [-] (larger: more unlike the labelled samples)."""
-        return self._score(self.fitted_, _as_array(X, "NoveltyDetector.score"))
+    def score(self, X: Any, *, exclude_identical: bool = False) -> np.ndarray:
+        """Novelty score of each row [-] (larger: more unlike the labelled samples).
 
-    def p_values(self, X: Any) -> np.ndarray:
+        ``exclude_identical=True`` (``"knn"`` only): a row identical to a labelled sample is
+        scored without that sample, as in calibration (a table checked against a library
+        that contains it would otherwise look familiar by construction)."""
+        X = _as_array(X, "NoveltyDetector.score")
+        if not exclude_identical or self.method != "knn":
+            return self._score(self.fitted_, X)
+        fitted = self.fitted_
+        Z = (X - fitted.centre) / fitted.scale
+        k = self._k(len(fitted.X))
+        dist, _ = fitted.extra.kneighbors(Z, n_neighbors=min(k + 1, len(fitted.X)))
+        same = dist[:, 0] == 0.0
+        self.n_identical_ = int(same.sum())
+        return np.where(same, dist[:, 1:k + 1].mean(axis=1), dist[:, :k].mean(axis=1))
+
+    def p_values(self, X: Any, *, exclude_identical: bool = False) -> np.ndarray:
         """Conformal p-value of each row: ``(1 + #{calibration >= s}) / (n + 1)`` [-]."""
-        s = self.score(X)
+        s = self.score(X, exclude_identical=exclude_identical)
         cal = self.calibration_scores_
         at_least = len(cal) - np.searchsorted(cal, s, side="left")
         return (1.0 + at_least) / (len(cal) + 1.0)
