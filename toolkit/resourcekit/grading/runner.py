@@ -407,6 +407,7 @@ def run_notebook(
     try:
         if not kernel.started:
             kernel.start()
+        pending = False
         with client.setup_kernel(env=kernel.env, cwd=str(kernel.workdir),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
             for index, cell in enumerate(cells):
@@ -426,7 +427,13 @@ def run_notebook(
                         if out.get("output_type") == "error" and out.get("ename") != "CellTimeout":
                             result.errors.append(
                                 f"cell {index}: {_learner_text(out.get('ename'))}")
-                    collect()
+                    # a snapshot after each cell that names an answer keeps it safe from a
+                    # later crash; the final snapshot below catches answers set otherwise
+                    if any(name in cell.source for name in answer_names):
+                        collect()
+                        pending = False
+                    else:
+                        pending = True
                 except DeadKernelError:
                     result.errors.append(f"cell {index}: the kernel died")
                     restart()
@@ -437,6 +444,11 @@ def run_notebook(
                             restart()
                     except Exception:
                         restart()
+            if pending:
+                try:
+                    collect()
+                except Exception as err:
+                    result.errors.append(f"final answers not read: {type(err).__name__}")
     except Exception as err:  # the kernel never came up, or a restart failed
         result.errors.append(f"the kernel failed: {type(err).__name__}")
     finally:
