@@ -44,10 +44,16 @@ def test_true_values_balance(line):
 def test_sorting_line_gross_error_is_found():
     fs = Flowsheet.from_edges(datasets.load("mb_sorting_line_edges"))
     measured, sd, true = blocks("mb_sorting_line_survey")
+    assert fs.reconcile(measured, sd, identify="none").rejected
     res = fs.reconcile(measured, sd)
-    assert res.rejected
     # the card says: the fe_scrap belt scale reads 25 % low
     assert res.suspects[["stream", "column"]].values.tolist() == [["fe_scrap", "mass [t/h]"]]
+    # the result is the reconciliation after the elimination: it passes, and the estimate of
+    # the eliminated value from the other data is close to the truth (it read 25 % low)
+    assert not res.rejected
+    assert res.redundancy.loc["fe_scrap", "mass [t/h]"] == "eliminated"
+    est = res.reconciled.loc["fe_scrap", "mass [t/h]"]
+    assert abs(est - true.loc["fe_scrap", "mass [t/h]"]) < 3 * res.sd.loc["fe_scrap", "mass [t/h]"]
     clean = measured.copy()
     clean.loc["fe_scrap", "mass [t/h]"] /= 0.75
     assert not fs.reconcile(clean, sd).rejected

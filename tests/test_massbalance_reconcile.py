@@ -123,17 +123,29 @@ def test_linear_with_unmeasured_equals_kkt(solver):
     sd = 0.05 * flows
     meas = pd.DataFrame({"mass": np.where(measured, flows, np.nan)}, index=list(fs.streams))
     sdf = pd.DataFrame({"mass": np.where(measured, sd, np.nan)}, index=list(fs.streams))
-    res = fs.reconcile(meas, sdf, solver=solver)
+    # identify="none": these flows are random (inconsistent), serial elimination would remove
+    # values and the result would no longer be the plain KKT solution
+    res = fs.reconcile(meas, sdf, solver=solver, identify="none")
     a = fs.incidence.to_numpy().astype(float)
     expected = kkt_solution(a, np.nan_to_num(meas["mass"].to_numpy()), sd**2, measured)
     got = res.reconciled["mass"].to_numpy()
     unobs = res.unobservable["mass"].to_numpy()
     assert np.isnan(got[unobs]).all()
     np.testing.assert_allclose(got[~unobs], expected[~unobs], rtol=1e-9, atol=1e-9)
-    dense = fs.reconcile(meas, sdf, solver="dense")
+    dense = fs.reconcile(meas, sdf, solver="dense", identify="none")
     np.testing.assert_array_equal(dense.unobservable.to_numpy(), res.unobservable.to_numpy())
     np.testing.assert_allclose(res.chi2, dense.chi2, rtol=1e-9)
     np.testing.assert_allclose(res.sd["mass"][measured], dense.sd["mass"][measured],
+                               rtol=1e-8)
+    # observable unmeasured flows have their sd on the sparse path too (issue 11: was NaN)
+    observable = ~measured & ~unobs
+    assert observable.sum() >= 3
+    assert np.isfinite(res.sd["mass"][observable]).all()
+    np.testing.assert_allclose(res.sd["mass"][observable], dense.sd["mass"][observable],
+                               rtol=1e-8)
+    # recoveries (mass yields) with their sd from the sparse factor equal the dense ones
+    np.testing.assert_allclose(res.recoveries()[["recovery", "recovery_sd"]].to_numpy(),
+                               dense.recoveries()[["recovery", "recovery_sd"]].to_numpy(),
                                rtol=1e-8)
 
 

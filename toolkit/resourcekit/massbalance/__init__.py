@@ -13,16 +13,17 @@ True
 
 from __future__ import annotations
 
-from ._base import FlowsheetError
+from ._base import BoundWarning, FlowsheetError
 from ._results import ConvergenceReport, ReconciliationResult
 from .flowsheet import Flowsheet, read_measurements
-from .plot import sankey
+from .plot import sankey, write_image
 from .reconcile import METHODS, methods, reconcile
 from .recoveries import propagate, recoveries
 
 __all__ = [
     "Flowsheet",
     "FlowsheetError",
+    "BoundWarning",
     "read_measurements",
     "reconcile",
     "ReconciliationResult",
@@ -32,4 +33,5 @@ __all__ = [
     "recoveries",
     "propagate",
     "sankey",
+    "write_image",
 ]

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from ..errors import FlowsheetError
+from ..errors import FlowsheetError, ResourcekitWarning
 
-__all__ = ["FlowsheetBase", "FlowsheetError"]
+__all__ = ["FlowsheetBase", "FlowsheetError", "BoundWarning"]
+
+
+class BoundWarning(ResourcekitWarning):
+    """A reconciled value ended on its bound (a flow at 0, an assay at 0 or 1)."""
 
 
 class FlowsheetBase:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,14 @@ class ConvergenceReport:
         Largest node imbalance of the reconciled (observable) values, divided by the node's
         throughput. [-]
     notes : tuple of str
+    optimality : float
+        First-order optimality at the end: largest component of the gradient of the
+        Lagrangian on the free values (and of wrong-signed bound multipliers), scaled by the
+        largest gradient of the objective. [-] (0 for the closed form)
+    constraint_violation : float
+        Largest balance residual divided by the node's throughput. [-]
+    at_bound : tuple of str
+        ``stream/column`` of values that ended on a bound (flow 0, assay 0 or 1).
     """
 
     method: str
@@ -41,6 +50,9 @@ class ConvergenceReport:
     step: float
     max_relative_imbalance: float
     notes: tuple[str, ...] = ()
+    optimality: float = float("nan")
+    constraint_violation: float = float("nan")
+    at_bound: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, repr=False)
@@ -84,6 +96,17 @@ class ReconciliationResult:
         Component names of the assay columns (without units).
     factors : tuple of float
         Factor from each column's unit to plain values (1 for mass and fractions, 0.01 for %).
+    nodal_tests : pandas.DataFrame
+        Nodal (constraint) test of each node balance formed from measured values (nodes joined
+        by an unmeasured stream merged): ``nodes``, ``quantity``, ``imbalance`` [mass/time],
+        ``sd``, ``z``, ``critical_z``, ``flagged`` (Mah, Stanley & Downing 1976).
+    eliminated : pandas.DataFrame or None
+        Serial elimination, one row per step: the value treated as unmeasured, its ``z``,
+        the ``estimate`` of it from the other data and ``chi2``, ``dof``, ``p_value`` after
+        the step. The other tables are those of the final (eliminated) reconciliation.
+    variance_of : callable or None
+        Sparse flows-only results (no ``covariance``): ``variance_of(g)`` is the variance of
+        :math:`g^T \\hat F` from the sparse factor [(mass/time) squared].
     """
 
     flowsheet: Flowsheet
@@ -102,6 +125,9 @@ class ReconciliationResult:
     covariance: pd.DataFrame | None = None
     components: tuple[str, ...] = field(default=())
     factors: tuple[float, ...] = field(default=())
+    nodal_tests: pd.DataFrame | None = None
+    eliminated: pd.DataFrame | None = None
+    variance_of: Callable[[np.ndarray], float] | None = field(default=None, repr=False)
 
     @property
     def rejected(self) -> bool:

@@ -88,12 +88,40 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
     if ui.size:
         bridges = _bridges(ends[ui], m + 1)
         unobs[ui[~bridges]] = True
-        _peel(z, ends, ui[bridges], prob.a, x_hat, xi, m)
+        peeled, coef = _peel(z, ends, ui[bridges], prob.a, x_hat, xi, m)
     var = np.full(n, np.nan)
     var[xi] = v - va_diag
+    if ui.size and len(peeled):
+        # z_u = c^T x_hat: var = c^T V c - (B V c)^T S^-1 (B V c), in blocks of columns
+        vc = coef.multiply(v[None, :]).tocsr()  # rows: c^T V
+        first = np.asarray(vc.multiply(coef).sum(axis=1)).ravel()
+        w = (bmat @ vc.T).tocsc()
+        second = np.empty(len(peeled))
+        for start in range(0, len(peeled), 256):
+            block = w[:, start:start + 256].toarray()
+            second[start:start + 256] = np.sum(block * lu.solve(block), axis=0)
+        var[np.asarray(peeled)] = first - second
     redundant = np.zeros(n, dtype=bool)
     redundant[xi] = np.diff(bmat.tocsc().indptr) > 0
+    pos = np.full(n, -1)
+    pos[xi] = np.arange(xi.size)
+    peel_rows = {j: t for t, j in enumerate(peeled)} if ui.size else {}
+
+    def variance_of(grad: np.ndarray) -> float:
+        """Variance of grad^T z (z: reconciled flows) from the sparse factor."""
+        c = np.zeros(xi.size)
+        for j in np.nonzero(grad)[0]:
+            if pos[j] >= 0:
+                c[pos[j]] += grad[j]
+            elif j in peel_rows:
+                c += grad[j] * coef[[peel_rows[j]]].toarray().ravel()
+            else:
+                return float("nan")  # depends on an unobservable flow
+        w = bmat @ (v * c)
+        return float(c @ (v * c) - w @ lu.solve(w))
+
     return {
+        "variance_of": variance_of,
         "z": z, "cov": None, "var": var, "va_diag": va_diag, "xi": xi, "chi2": chi2,
         "dof": dof, "unobservable": unobs, "redundant": redundant, "iterations": 1,
         "converged": True, "step": 0.0, "solver": "sparse",
@@ -163,8 +191,15 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
 
 
 def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
-          x_hat: np.ndarray, xi: np.ndarray, m: int) -> None:
-    """Flows of observable unmeasured streams (bridges) from node balances, leaf by leaf."""
+          x_hat: np.ndarray, xi: np.ndarray, m: int) -> tuple[list[int], Any]:
+    """Flows of observable unmeasured streams (bridges) from node balances, leaf by leaf.
+
+    Returns the streams filled and, for each, the coefficients :math:`c` (over the measured
+    streams) with :math:`z_j = c^T \\hat x`: the net measured flow into the nodes cut off by
+    stream :math:`j`, so that its variance follows from the covariance of :math:`\\hat x`.
+    """
+    from scipy import sparse
+
     # groups: nodes joined by non-bridge unmeasured streams are merged
     unmeasured = np.setdiff1d(np.arange(len(ends)), xi)
     cyc = np.setdiff1d(unmeasured, bridge_streams)
@@ -177,6 +212,12 @@ def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
         for end in ends[j]:
             inc.setdefault(int(grp[end]), []).append(int(j))
     outside = int(grp[m])
+    members: dict[int, list[int]] = {}
+    for i in range(m):
+        members.setdefault(int(grp[i]), []).append(i)
+    a_x = a[:, xi].tocsr()
+    peeled: list[int] = []
+    coef_rows = []
     queue = [g for g, lst in inc.items() if len(lst) == 1 and g != outside]
     done = set()
     while queue:
@@ -192,6 +233,14 @@ def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
         done.add(j)
         other = int(grp[ends[j, 0]] if into_g else grp[ends[j, 1]])
         imb[other] += -sign * flow
+        mem = members.get(g, [])
+        coef_rows.append(sparse.csr_array(
+            -np.asarray(a_x[mem].sum(axis=0)).reshape(1, -1) / sign))
+        peeled.append(j)
+        members.setdefault(other, []).extend(mem)
         left = [e for e in inc[other] if e not in done]
         if len(left) == 1 and other != outside:
             queue.append(other)
+    if not coef_rows:
+        return peeled, sparse.csr_array((0, xi.size))
+    return peeled, sparse.vstack(coef_rows).tocsr()

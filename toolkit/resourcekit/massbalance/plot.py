@@ -16,7 +16,7 @@ import pandas as pd
 
 from .flowsheet import Flowsheet, read_measurements
 
-__all__ = ["sankey"]
+__all__ = ["sankey", "write_image"]
 
 _COLORS = {
     "feed": "rgba(31, 119, 180, 0.45)",
@@ -97,8 +97,19 @@ def sankey(
         )
     if not isinstance(fs, Flowsheet):
         raise TypeError(f"flowsheet must be a Flowsheet, got {type(fs).__name__}")
-    clean = table.where(np.isfinite(table.to_numpy(dtype=float)) &
-                        (table.to_numpy(dtype=float) >= 0))
+    raw = table.to_numpy(dtype=float)
+    # round-off below zero (e.g. -1e-13 for a flow that balances to 0) is drawn as zero;
+    # a clearly negative value (a stream that runs the other way) is left out and named
+    finite = np.isfinite(raw)
+    big = np.nanmax(np.abs(np.where(finite, raw, np.nan)), axis=0, initial=0.0)
+    tiny = finite & (raw < 0) & (raw >= -1e-9 * np.maximum(big, 1e-300))
+    if sd_tab is not None:
+        sdv = sd_tab.reindex(index=table.index, columns=table.columns).to_numpy(dtype=float)
+        tiny |= finite & (raw < 0) & (raw >= -np.nan_to_num(sdv, nan=0.0))
+    negative = finite & (raw < 0) & ~tiny
+    clean = table.where(finite & (raw >= 0) | tiny, np.nan).mask(
+        pd.DataFrame(tiny, index=table.index, columns=table.columns), 0.0)
+    neg_streams = [str(s) for s in table.index[negative[:, 0]]]
     meas = read_measurements(fs, clean, name="data")
     flows = meas.values[:, 0]
     label = "mass"
@@ -122,20 +133,35 @@ def sankey(
     back = fs._back_edge_mask()
     node_labels = list(fs.nodes)
     index = {n: i for i, n in enumerate(fs.nodes)}
+    # fixed positions: process nodes in columns by their layer, spread within a column, so
+    # that recycles from different nodes leave from different heights (one loop each)
+    layer = fs.layers()
+    n_layers = int(layer.max()) + 1
+    node_x, node_y = [], []
+    for node in fs.nodes:
+        members = [nd for nd in fs.nodes if layer[nd] == layer[node]]
+        node_x.append(0.12 + 0.76 * (layer[node] + 0.5) / n_layers)
+        node_y.append(0.1 + 0.8 * (members.index(node) + 0.5) / len(members))
     src, dst, val, colors, hover, missing = [], [], [], [], [], []
     for j, (stream, a, b) in enumerate(fs._edges):
         if not np.isfinite(values[j]):
-            missing.append(stream)
+            if stream not in neg_streams:
+                missing.append(stream)
             continue
         if a is None:
             node_labels.append(stream)
             s = len(node_labels) - 1
+            node_x.append(0.01)
+            node_y.append(node_y[index[b]])
             kind = "feed"
         else:
             s = index[a]
         if b is None:
             node_labels.append(stream)
             t = len(node_labels) - 1
+            node_x.append(min(node_x[index[a]] + 0.5 / n_layers, 0.99))
+            node_y.append(min(node_y[index[a]] + 0.06 * (1 + sum(
+                1 for e in fs._edges[:j] if e[1] == a and e[2] is None)), 0.99))
             kind = "product"
         else:
             t = index[b]
@@ -152,18 +178,66 @@ def sankey(
     heading = title or f"{label} flow" + (f" [{unit}]" if unit else "")
     if missing:
         heading += f"<br><sub>not shown (unobservable): {', '.join(missing)}</sub>"
+    if neg_streams:
+        heading += f"<br><sub>not shown (negative): {', '.join(neg_streams)}</sub>"
     fig = go.Figure(
         go.Sankey(
             arrangement="freeform",
             valueformat=".4g",
             node={"label": node_labels, "pad": 18, "thickness": 14,
-                  "color": "rgba(60, 60, 60, 0.8)"},
+                  "color": "rgba(60, 60, 60, 0.8)", "x": node_x, "y": node_y},
             link={"source": src, "target": dst, "value": val, "color": colors,
                   "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>"},
         )
     )
     fig.update_layout(title_text=heading, font_size=12, height=420)
     return fig
+
+
+def write_image(fig: Any, path: Any, *, format: str | None = None, scale: float = 2.0
+                ) -> Any:
+    """Export a plotly figure (e.g. a :func:`sankey`) to SVG, PNG or PDF, offline.
+
+    kaleido (>= 1) drives a headless Chromium through choreographer; this points it at the
+    system browser (``/usr/bin/chromium`` on Debian, or ``chromium``/``google-chrome`` on the
+    PATH) through the ``BROWSER_PATH`` variable when that is not set already.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+    path : str or pathlib.Path
+        Output file; the format follows its suffix unless ``format`` is given. An existing
+        file is not overwritten (FileExistsError).
+    format : {"svg", "png", "pdf", "jpeg", "webp"}, optional
+    scale : float
+        Pixel scale of raster formats. [-]
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    from ..errors import OptionError
+
+    out = Path(path)
+    fmt = (format or out.suffix.lstrip(".")).lower()
+    allowed = ("svg", "png", "pdf", "jpeg", "jpg", "webp")
+    if fmt not in allowed:
+        raise OptionError(f"format = {fmt!r} (from {str(out)!r}); expected one of {allowed}")
+    if out.exists():
+        raise FileExistsError(f"{str(out)!r} exists; choose another name or remove it first")
+    if not os.environ.get("BROWSER_PATH"):
+        for name in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
+            found = shutil.which(name)
+            if found:
+                os.environ["BROWSER_PATH"] = found
+                break
+    fig.write_image(str(out), format="jpeg" if fmt == "jpg" else fmt, scale=scale)
+    return out
 
 
 def _product_sd(result: Any, k: int) -> np.ndarray:

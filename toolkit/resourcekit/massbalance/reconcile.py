@@ -60,7 +60,7 @@ from ._measurements import read_measurements
 from ._problem import _label, _Problem, _read_sd
 from ._results import ConvergenceReport, ReconciliationResult
 from ._sparse import _solve_sparse_linear
-from ._tests import _identify
+from ._tests import _identify, _measurement_z, nodal_tests
 from .recoveries import recoveries
 
 __all__ = [
@@ -214,18 +214,34 @@ def reconcile(
     mask = prob.measured.copy()
     sol = fn(prob, mask, **opts)
     _check_unobservable_loops(prob, sol["unobservable"])
+    zstat = _measurement_z(prob, sol)
+    nodal = nodal_tests(prob, mask, significance)
+    suspects, sol, final_mask, zstat = _identify(prob, mask, sol, zstat, fn, opts,
+                                                 significance, identify)
+    eliminated = prob.measured & ~final_mask
     notes: list[str] = []
     if not sol["converged"]:
-        notes.append(f"no convergence in {max_iter} iterations")
+        notes.append(f"no convergence in {max(max_iter, 1) * 4 if method == 'bilinear' else 1}"
+                     " iterations")
+    if eliminated.any():
+        notes.append("serial elimination: the result is the reconciliation without "
+                     + ", ".join(_label(prob, i) for i in np.nonzero(eliminated)[0]))
     z = sol["z"]
     obs = ~sol["unobservable"] & np.isfinite(z)
-    # measurement tests
-    xi = sol["xi"]
-    zstat = np.full(z.size, np.nan)
-    va = sol["va_diag"]
-    good = va > 1e-12 * np.maximum(prob.var[xi], 1e-300)
-    zstat[xi[good]] = np.abs(z[xi[good]] - prob.values[xi[good]]) / np.sqrt(va[good])
-    suspects = _identify(prob, mask, sol, zstat, fn, opts, significance, identify)
+    sqp = sol.get("sqp")
+    at_bound: tuple[str, ...] = ()
+    if sqp is not None and sqp.at_bound.any():
+        at_bound = tuple(_label(prob, i) for i in np.nonzero(sqp.at_bound)[0])
+        import warnings
+
+        from ._base import BoundWarning
+
+        warnings.warn(
+            f"reconciled value(s) on their bound (flow 0, or assay 0 or 1): "
+            f"{', '.join(at_bound[:8])}; the data pull them beyond what is physical. "
+            "Check those measurements (or the flowsheet); their sd is not meaningful",
+            BoundWarning, stacklevel=2)
+        notes.append("on a bound: " + ", ".join(at_bound[:8]))
     # tables
     n, ncol = prob.n, prob.ncol
 
@@ -240,9 +256,10 @@ def reconcile(
     var = np.where(obs, np.maximum(var, 0.0), np.nan)
     sdout = np.sqrt(var)
     label = np.where(
-        prob.measured,
+        final_mask,
         np.where(sol["redundant"], "redundant", "non-redundant"),
-        np.where(sol["unobservable"], "unobservable", "observable"),
+        np.where(eliminated, "eliminated",
+                 np.where(sol["unobservable"], "unobservable", "observable")),
     )
     redundancy = pd.DataFrame(
         label.reshape(ncol, n).T, index=pd.Index(list(flowsheet.streams), name="stream"),
@@ -284,6 +301,10 @@ def reconcile(
         step=float(sol["step"]),
         max_relative_imbalance=prob.relative_imbalance(np.where(obs, z, 0.0), obs),
         notes=tuple(notes),
+        optimality=float(sqp.optimality) if sqp is not None else 0.0,
+        constraint_violation=(float(sqp.violation) if sqp is not None
+                              else prob.relative_imbalance(np.where(obs, z, 0.0), obs)),
+        at_bound=at_bound,
     )
     measured_tab = meas.to_frame(prob.values.reshape(ncol, n).T)
     return ReconciliationResult(
@@ -303,4 +324,7 @@ def reconcile(
         covariance=cov_frame,
         components=tuple(meas.components),
         factors=tuple(float(f) for f in meas.factors),
+        nodal_tests=nodal,
+        variance_of=sol.get("variance_of"),
+        eliminated=suspects if identify == "serial" else None,
     )

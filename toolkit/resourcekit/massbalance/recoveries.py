@@ -72,6 +72,8 @@ def recoveries(result: ReconciliationResult) -> pd.DataFrame:
     8th ed., Butterworth-Heinemann (recovery and grade from a balanced flowsheet).
     """
     fs = result.flowsheet
+    if result.covariance is None and result.variance_of is not None:
+        return _recoveries_flows(result)
     if result.covariance is None:
         raise ValueError(
             "this result keeps no covariance (very large flowsheet, sparse solver): "
@@ -113,4 +115,25 @@ def recoveries(result: ReconciliationResult) -> pd.DataFrame:
                 "recovery_sd": propagate(grad, cov),
                 "grade": grade, "grade_sd": grade_sd,
             })
+    return pd.DataFrame(rows).set_index(["product", "component"])
+
+
+def _recoveries_flows(result: ReconciliationResult) -> pd.DataFrame:
+    """Mass yields of the products from a sparse flows-only result (no full covariance)."""
+    fs = result.flowsheet
+    n = len(fs.streams)
+    fl = result.reconciled.to_numpy(dtype=float)[:, 0]
+    feeds = [fs.streams.index(s) for s in fs.feeds]
+    denom = float(np.sum(fl[feeds]))
+    rows = []
+    for p_name in fs.products:
+        p = fs.streams.index(p_name)
+        rec = fl[p] / denom
+        grad = np.zeros(n)
+        grad[p] += 1.0 / denom
+        grad[feeds] -= rec / denom
+        var = result.variance_of(grad)
+        rows.append({"product": p_name, "component": "mass", "recovery": float(rec),
+                     "recovery_sd": float(np.sqrt(max(var, 0.0))) if np.isfinite(var)
+                     else np.nan, "grade": np.nan, "grade_sd": np.nan})
     return pd.DataFrame(rows).set_index(["product", "component"])

@@ -1,0 +1,196 @@
+"""Bilinear reconciliation finds the bound-constrained minimum (issue 11, item 1).
+
+The oracle is scipy's SLSQP (Kraft 1988) on the same problem: flows >= 0, assays in [0, 1],
+balances of mass and of every component as equality constraints.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from resourcekit.massbalance import Flowsheet
+
+
+def random_plant(n_nodes: int, n_assays: int, seed: int, *, unmeasured: float = 0.25,
+                 rel_sd: float = 0.03):
+    """A random plant: a main line with side feeds, side products, cross links, recycles.
+
+    Flows stay of one order of magnitude (side feeds keep the main line alive), so a flow
+    near zero in the result is the solver's doing, not the data's.
+    """
+    rng = np.random.default_rng(seed)
+    edges = [("f0", None, "n0")]
+    edges += [(f"m{i}", f"n{i}", f"n{i + 1}") for i in range(n_nodes - 1)]
+    edges.append(("last", f"n{n_nodes - 1}", None))
+    for i in range(1, n_nodes):
+        if rng.random() < 0.35:
+            edges.append((f"f{i}", None, f"n{i}"))
+        if rng.random() < 0.45:
+            edges.append((f"p{i}", f"n{i}", None))
+    for k in range(max(1, n_nodes // 8)):
+        a = int(rng.integers(2, n_nodes))
+        b = int(rng.integers(max(0, a - 6), a - 1))
+        edges.append((f"r{k}", f"n{a}", f"n{b}"))
+    for k in range(max(1, n_nodes // 6)):
+        a = int(rng.integers(0, n_nodes - 2))
+        b = int(rng.integers(a + 2, min(n_nodes, a + 6)))
+        edges.append((f"x{k}", f"n{a}", f"n{b}"))
+    fs = Flowsheet.from_edges(edges)
+    comps = [f"c{k}" for k in range(n_assays)]
+    feeds = fs.feeds
+    feed = pd.DataFrame(rng.uniform(1, 10, (len(feeds), n_assays + 1)),
+                        columns=[*comps, "rest"], index=list(feeds))
+    rows = {}
+    edges_t = fs.edges
+    for node in fs.nodes:
+        outs = list(edges_t.index[edges_t["from_node"] == node])
+        main = [s for s in outs if s.startswith("m") or s == "last"]
+        others = [s for s in outs if s not in main]
+        for s in others:
+            rows[s] = rng.uniform(0.05, 0.5 / len(outs), n_assays + 1)
+        if main and others:
+            pass  # the main line takes the rest
+        elif not main:
+            rows.pop(others[-1])
+    split = pd.DataFrame(rows, index=[*comps, "rest"]).T
+    true = fs.simulate(feed, split)[["mass", *comps]]
+    sd = rel_sd * true
+    meas = true + rng.normal(size=true.shape) * sd
+    cells = [(i, j) for i in range(1, len(fs.streams)) for j in range(meas.shape[1])]
+    n_out = int(unmeasured * len(fs.streams))
+    for pos in rng.choice(len(cells), size=n_out, replace=False):
+        i, j = cells[pos]
+        meas.iloc[i, j] = np.nan
+    return fs, true, meas, sd.where(meas.notna())
+
+
+def slsqp(fs, meas, sd, start=None):
+    """Reference: scipy SLSQP with the bounds and the balances as constraints."""
+    from scipy.optimize import minimize
+
+    a = fs.incidence.to_numpy().astype(float)
+    n, ncol = a.shape[1], meas.shape[1]
+    x = meas.to_numpy().T.ravel()
+    v = sd.to_numpy().T.ravel() ** 2
+    known = np.isfinite(x)
+    if start is None:
+        start = np.where(known, x, np.nan)
+        for k in range(ncol):
+            col = start[k * n:(k + 1) * n]
+            start[k * n:(k + 1) * n] = np.where(np.isfinite(col), col, np.nanmean(col))
+    start = np.clip(start, 0, [np.inf] * n + [1.0] * (n * (ncol - 1)))
+
+    def objective(z):
+        return np.sum((z[known] - x[known]) ** 2 / v[known])
+
+    def gradient(z):
+        g = np.zeros_like(z)
+        g[known] = 2 * (z[known] - x[known]) / v[known]
+        return g
+
+    def cons(z):
+        f = z[:n]
+        return np.concatenate([a @ f] + [a @ (f * z[k * n:(k + 1) * n]) for k in range(1, ncol)])
+
+    def cons_jac(z):
+        f = z[:n]
+        m = a.shape[0]
+        j = np.zeros((m * ncol, n * ncol))
+        j[:m, :n] = a
+        for k in range(1, ncol):
+            j[k * m:(k + 1) * m, :n] = a * z[k * n:(k + 1) * n][None, :]
+            j[k * m:(k + 1) * m, k * n:(k + 1) * n] = a * f[None, :]
+        return j
+
+    bounds = [(0, None)] * n + [(0, 1)] * (n * (ncol - 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = minimize(objective, start, jac=gradient, method="SLSQP", bounds=bounds,
+                       constraints={"type": "eq", "fun": cons, "jac": cons_jac},
+                       options={"ftol": 1e-12, "maxiter": 1000})
+    return out
+
+
+def kkt_residual(fs, meas, sd, rec):
+    """Independent first-order check at a reconciled point (numpy only).
+
+    Stationarity of the Lagrangian on the values off their bounds: the gradient of the
+    objective must lie in the row space of the balance Jacobian there; returns the relative
+    least-squares residual and the largest relative balance residual.
+    """
+    a = fs.incidence.to_numpy().astype(float)
+    m, n = a.shape
+    ncol = meas.shape[1]
+    x = meas.to_numpy().T.ravel()
+    v = sd.to_numpy().T.ravel() ** 2
+    z = rec.to_numpy().T.ravel()
+    known = np.isfinite(x)
+    grad = np.zeros_like(z)
+    grad[known] = 2 * (z[known] - x[known]) / v[known]
+    jac = np.zeros((m * ncol, n * ncol))
+    jac[:m, :n] = a
+    g = [a @ z[:n]]
+    for k in range(1, ncol):
+        jac[k * m:(k + 1) * m, :n] = a * z[k * n:(k + 1) * n][None, :]
+        jac[k * m:(k + 1) * m, k * n:(k + 1) * n] = a * z[:n][None, :]
+        g.append(a @ (z[:n] * z[k * n:(k + 1) * n]))
+    free = np.ones(z.size, dtype=bool)
+    free[:n] = z[:n] > 1e-9 * np.nanmax(z[:n])
+    free[n:] = (z[n:] > 1e-12) & (z[n:] < 1 - 1e-12)
+    lam = np.linalg.lstsq(jac[:, free].T, -grad[free], rcond=None)[0]
+    stat = np.linalg.norm(grad[free] + jac[:, free].T @ lam) / np.linalg.norm(grad)
+    through = np.abs(jac) @ np.abs(z) / 2
+    viol = np.max(np.abs(np.concatenate(g)) / np.maximum(through, 1e-300))
+    return stat, viol
+
+
+@pytest.mark.parametrize("seed", [4, 14])
+def test_equals_slsqp_on_random_plants(seed):
+    """12 nodes, 3 assays, 80 % of the values left unmeasured, 10 % noise: both solvers
+    reach the same minimum (SLSQP's ftol 1e-12 on an objective of order 10: values agree to
+    about 1e-6 relative, so rtol 1e-4 and the objective to 1e-6)."""
+    fs, true, meas, sd = random_plant(12, 3, seed, unmeasured=0.8, rel_sd=0.1)
+    res = fs.reconcile(meas, sd, identify="none")
+    ref = slsqp(fs, meas, sd)
+    assert ref.success
+    assert res.convergence.converged
+    np.testing.assert_allclose(res.chi2, ref.fun, rtol=1e-6)
+    z = ref.x.reshape(meas.shape[1], -1).T
+    ok = ~res.unobservable.to_numpy()
+    np.testing.assert_allclose(res.reconciled.to_numpy()[ok], z[ok], rtol=1e-4, atol=1e-7)
+    stat, viol = kkt_residual(fs, meas, sd, res.reconciled)
+    assert stat < 1e-6 and viol < 1e-9
+    assert res.convergence.optimality < 1e-8
+    assert res.convergence.constraint_violation < 1e-9
+
+
+def test_bound_reached_instead_of_negative_flow():
+    """Seed 15 of this generator: the former Gauss-Newton iteration returned a negative flow
+    (-0.13 x true) marked converged; now the flow stops at 0, a BoundWarning names it, the
+    first-order conditions hold off the bound, and the objective is not above SLSQP's
+    (which stops in a worse point here: 41.4 against 39.33)."""
+    from resourcekit.massbalance import BoundWarning
+
+    fs, true, meas, sd = random_plant(12, 3, 15, unmeasured=0.8, rel_sd=0.1)
+    with pytest.warns(BoundWarning, match="on their bound"):
+        res = fs.reconcile(meas, sd, identify="none")
+    rec = res.reconciled
+    assert (rec["mass"].dropna() >= 0).all()
+    assert ((rec.iloc[:, 1:].stack() >= 0) & (rec.iloc[:, 1:].stack() <= 1)).all()
+    assert res.convergence.converged and res.convergence.at_bound
+    assert any(s.endswith("/mass") for s in res.convergence.at_bound)
+    stat, viol = kkt_residual(fs, meas, sd, rec)
+    assert stat < 1e-6 and viol < 1e-9
+    ref = slsqp(fs, meas, sd)
+    assert res.chi2 <= ref.fun * (1 + 1e-8)
+
+
+def test_report_is_not_converged_when_stopped_early():
+    fs, true, meas, sd = random_plant(12, 3, 4, unmeasured=0.8, rel_sd=0.1)
+    res = fs.reconcile(meas, sd, identify="none", max_iter=1)  # 4 SQP iterations
+    assert not res.convergence.converged
+    assert res.convergence.optimality > 1e-8 or res.convergence.constraint_violation > 1e-9
+    assert any("no convergence" in note for note in res.convergence.notes)
