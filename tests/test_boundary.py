@@ -157,3 +157,51 @@ def test_a_clean_input_emits_no_warning():
         warnings.simplefilter("error")
         b.fraction([0.1, 0.2], "g")
         b.amount([1.0], "m", unit="t")
+
+
+# --------------------------------------------------------------------------- QA attacks
+@pytest.mark.parametrize("value, what", [
+    (pd.Series(pd.to_datetime(["2020-01-01"])), "dates"),
+    (pd.Series(pd.to_timedelta([1], unit="D")), "durations"),
+    ([True, False], "booleans"),
+    (np.array([1 + 2j]), "complex numbers"),
+    (pd.Series([1.0, True], dtype=object), "a bool True"),
+])
+def test_things_that_are_not_numbers_never_become_masses(value, what):
+    # a date would be 1.6e18 ns of tonnes, True one tonne: both silently, before
+    with pytest.raises(DataError, match=f"mass holds {what}"):
+        b.amount(value, "mass", unit="t")
+
+
+def test_missing_values_of_every_kind_become_nan():
+    with pytest.warns(MissingValueWarning):
+        masked = b.fraction(np.ma.masked_array([0.1, 0.9], mask=[0, 1]), "g")
+    assert masked[0] == 0.1 and np.isnan(masked[1])  # the mask is honoured, not the hidden 0.9
+    for value in (pd.Series([0.1, pd.NA], dtype=object), pd.array([0.1, None], dtype="Float64"),
+                  [0.1, None]):
+        with pytest.warns(MissingValueWarning):
+            got = b.fraction(value, "g")
+        assert got[0] == 0.1 and np.isnan(got[1])
+
+
+def test_round_off_at_the_bounds_of_a_fraction_is_not_an_error():
+    assert b.fraction(1 + 1e-15, "g") == 1.0 and b.fraction(-1e-17, "g") == 0.0
+    with pytest.raises(DataError, match="outside"):
+        b.fraction(1 + 1e-9, "g")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("kt", "kilometric_ton"), ("KT", "kilometric_ton"), ("mass-%", "wt_percent"),
+    ("%wt", "wt_percent"), ("ppmw", "ppm"), ("g t\u22121", "gram / metric_ton"),
+    ("\u03bcg g\u22121", "microgram / gram"),
+])
+def test_unit_spellings_of_the_trade(text, expected):
+    assert str(b.parse_unit(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["ton", "tons/h", "oz/t", "oz"])
+def test_ambiguous_units_are_refused_with_the_choices(text):
+    # pint reads ton as the 907 kg short ton and oz as avoirdupois: 10 % and 9 % off silently
+    with pytest.raises(UnitError, match="ambiguous unit"):
+        b.parse_unit(text)
+    assert b.amount(1, "m", unit="t", units="short_ton") == pytest.approx(0.90718474)

@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 READY = True  # helpers poll this flag while the boundary is being written
+_ROUNDOFF = 1e-12
 
 
 # ------------------------------------------------------------------------------ low level
@@ -90,32 +91,65 @@ def _split(value: Any) -> tuple[Any, Any]:
 
 
 def _floats(magnitude: Any, name: str) -> np.ndarray:
-    """float64 array of ``magnitude``; text cells raise DataError naming the first one."""
-    if isinstance(magnitude, pd.DataFrame | pd.Series):
-        raw = magnitude.to_numpy()
+    """float64 array of ``magnitude``; anything that is not a number raises DataError.
+
+    Refused, with the argument named: text, booleans, dates, durations and complex numbers
+    (each would otherwise become a number silently: True as 1 t, a date as 1.6e18 ns); numbers
+    written as text ("0.5") are read, other text ("0,5", "<0.05") is refused. Missing
+    values (None, NaN, pandas NA/NaT, masked entries) become NaN.
+    """
+    if isinstance(magnitude, np.ma.MaskedArray):
+        return np.ma.filled(magnitude.astype(float), np.nan)
+    if isinstance(magnitude, pd.DataFrame | pd.Series | pd.Index):
+        kinds = (magnitude.dtypes if isinstance(magnitude, pd.DataFrame)
+                 else pd.Series([magnitude.dtype]))
+        for dtype in kinds:
+            _refuse_dtype(dtype, name)
+        if all(pd.api.types.is_numeric_dtype(dtype) for dtype in kinds):
+            return magnitude.to_numpy(dtype=float, na_value=np.nan)
+        raw = magnitude.to_numpy(dtype=object)
     else:
-        raw = magnitude
-    try:
-        return np.array(raw, dtype=float)
-    except (TypeError, ValueError):
-        pass
+        raw = np.asarray(magnitude) if not isinstance(magnitude, np.ndarray) else magnitude
+        _refuse_dtype(raw.dtype, name)
+        if raw.dtype != object:
+            return np.array(raw, dtype=float)
     flat = np.asarray(raw, dtype=object).ravel()
+    out = np.empty(flat.size, dtype=float)
     for i, cell in enumerate(flat):
-        if cell is None:
+        if cell is None or cell is pd.NA or cell is pd.NaT:
+            out[i] = np.nan
             continue
-        try:
-            float(cell)
-        except (TypeError, ValueError):
-            where = ""
-            if isinstance(magnitude, pd.Series):
-                where = f" at label {magnitude.index[i]!r}"
-            raise DataError(
-                f"{name} holds text {_shown(cell)}{where}: expected numbers (NaN or None for a "
-                "missing value)"
-            ) from None
-    return np.array([np.nan if c is None else float(c) for c in flat], dtype=float).reshape(
-        np.shape(raw)
-    )
+        # numbers written as text ("0.5") are numbers; booleans and complex numbers are not
+        if not isinstance(cell, bool | np.bool_ | bytes | complex | np.complexfloating):
+            try:
+                out[i] = float(cell)
+                continue
+            except (TypeError, ValueError):
+                pass
+        where = ""
+        if isinstance(magnitude, pd.Series):
+            where = f" at label {magnitude.index[i]!r}"
+        raise DataError(
+            f"{name} holds {_what(cell)} {_shown(cell)}{where}: expected numbers (NaN or None for "
+            "a missing value)"
+        )
+    return out.reshape(np.shape(raw))
+
+
+def _what(cell: Any) -> str:
+    if isinstance(cell, str | bytes):
+        return "text"
+    return f"a {type(cell).__name__}"
+
+
+def _refuse_dtype(dtype: Any, name: str) -> None:
+    kind = getattr(dtype, "kind", "O")
+    what = {"b": "booleans", "M": "dates", "m": "durations", "c": "complex numbers",
+            "U": "text", "S": "text"}.get(kind)
+    if str(dtype) == "boolean":
+        what = "booleans"
+    if what:
+        raise DataError(f"{name} holds {what} (dtype {dtype}): expected numbers")
 
 
 def _check_finite(arr: np.ndarray, name: str, *, allow_nan: bool = True) -> None:
@@ -203,6 +237,9 @@ def fraction(value: Any, name: str, *, units: Any = None) -> np.ndarray:
             )
         arr = np.asarray(arr * _factor(unit, "dimensionless", name))
     _check_finite(arr, name)
+    # round-off from arithmetic (1 + 1e-15, -1e-17) is a fraction at its bound, not an error
+    arr = np.where((arr > 1) & (arr <= 1 + _ROUNDOFF), 1.0, arr)
+    arr = np.where((arr < 0) & (arr >= -_ROUNDOFF), 0.0, arr)
     finite = arr[np.isfinite(arr)]
     if finite.size and (finite.min() < 0 or finite.max() > 1):
         bad = float(finite[(finite < 0) | (finite > 1)][0])

@@ -42,9 +42,22 @@ __all__ = [
 # and databases into pint's grammar before it parses (``wt %`` -> ``wt_percent``, ``kg-1`` ->
 # ``kg**-1``). They run on every string the registry parses.
 _PREPROCESSORS = (
-    (re.compile(r"\b(?:wt|mass|m)\s*\.?\s*(?:%|pct\b|percent\b)", re.IGNORECASE), "wt_percent"),
+    (re.compile("[\u2212\u2012\u2013]"), "-"),  # Unicode minus and dashes in "g\u2212t\u22121"
+    (re.compile(r"\b(?:wt|mass|m)\s*[.-]?\s*(?:%|pct\b|percent\b)", re.IGNORECASE), "wt_percent"),
+    (re.compile(r"(?:%|\bpercent)\s*wt\b", re.IGNORECASE), "wt_percent"),
+    (re.compile(r"\bppmw\b", re.IGNORECASE), "ppm"),
     (re.compile(r"\bpct\b", re.IGNORECASE), "percent"),
+    (re.compile(r"\bkt\b"), "kilotonne"),  # kilotonnes in this field, never knots
     (re.compile(r"(?<=[A-Za-z])(-?\d+)\b"), r"**\1"),  # kg-1 -> kg**-1, cm3 -> cm**3
+)
+# Spellings whose meaning depends on the country or the trade: refused with the choices named.
+_AMBIGUOUS = (
+    (re.compile(r"\btons?\b", re.IGNORECASE),
+     "'ton' is 907 kg (short ton) to pint and 1000 kg to most of the world: write 't' (tonne), "
+     "'short_ton' or 'long_ton'"),
+    (re.compile(r"\boz\b", re.IGNORECASE),
+     "'oz' is the avoirdupois ounce to pint, while assays in oz/t mean troy ounces per short "
+     "ton: write 'troy_ounce / short_ton' or 'g/t'"),
 )
 
 
@@ -125,6 +138,9 @@ def parse_unit(text: str | pint.Unit | None) -> pint.Unit:
     if text is None or not str(text).strip():
         raise UnitError("no unit given: pass a unit such as 'ppm', 'wt %', 'g/t' or 't/h'")
     raw = str(text).strip()
+    for pattern, why in _AMBIGUOUS:
+        if pattern.search(raw):
+            raise UnitError(f"ambiguous unit {raw!r}: {why}")
     expr = raw.lower() if raw.upper() == raw else raw
     try:
         return ureg.parse_units(expr)
