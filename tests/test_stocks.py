@@ -246,3 +246,65 @@ def test_recovery_may_come_from_a_reconciled_balance():
     r = stocks.secondary_supply(out, {"Cu": 10.0, "Zn": 2.0}, collection_rate=0.5, recovery=rec)
     assert r.recovered.loc[2030, "Cu"] == pytest.approx(1000 * 10.0 / 1000 * 0.5 * rec["Cu"])
     assert 0.5 < rec["Cu"] < 1.0
+
+
+# --------------------------------------------------------------------------- QA attacks
+def test_an_unfrozen_scipy_distribution_is_refused():
+    # scipy.stats.norm has sf and mean, but is N(0, 1): the stock came out 19 where it is 50 x L
+    with pytest.raises(DataError, match="scipy.stats.norm is not frozen"):
+        stocks.inflow_driven(pd.Series(50.0, index=range(1990, 2000)), stats.norm)
+
+
+def test_a_normal_lifetime_with_negative_ages_is_warned_about():
+    with pytest.warns(UserWarning, match="below age 0"):
+        stocks.Lifetime("normal", mean=3, sd=3)
+
+
+def test_a_fractional_fixed_lifetime_is_refused_not_rounded():
+    with pytest.raises(DataError, match="whole number of years"):
+        stocks.Lifetime("fixed", mean=10.3)
+
+
+def test_lifetimes_in_months_are_converted_to_years():
+    lt = stocks.Lifetime("normal", mean=Quantity(120, "month"), sd=Quantity(24, "month"))
+    assert lt.mean == pytest.approx(10.0) and lt.parameters["sd"] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("unit", ["m", "%", "knot", "kt/h"])
+def test_the_unit_of_a_stock_is_pieces_or_a_mass(unit):
+    with pytest.raises(Exception, match="pieces|cannot be converted|not a"):
+        stocks.inflow_driven(pd.Series([1.0, 2.0], index=[2000, 2001]),
+                             stocks.Lifetime("fixed", mean=3), unit=unit)
+    # kt is kilotonnes here, never knots
+    r = stocks.inflow_driven(pd.Series([1.0, 2.0], index=[2000, 2001]),
+                             stocks.Lifetime("fixed", mean=3), unit="kt")
+    assert r.unit == "kt"
+
+
+def test_a_nan_recovery_or_collection_rate_makes_the_rate_unknown_not_zero():
+    out = pd.Series([1000.0, 1000.0], index=[2030, 2031])
+    with pytest.warns(UserWarning):
+        r = stocks.secondary_supply(out, {"Cu": 23.0}, collection_rate=0.8,
+                                    recovery={"Cu": np.nan})
+    assert np.isnan(r.eol_recycling_rate()["Cu"])
+    with pytest.warns(UserWarning):
+        r = stocks.secondary_supply(out, {"Cu": 23.0}, recovery={"Cu": 0.9},
+                                    collection_rate=pd.Series([0.8, np.nan], index=[2030, 2031]))
+    assert np.isnan(r.eol_recycling_rate()["Cu"])
+
+
+@pytest.mark.parametrize("kw, error, match", [
+    ({"content_rsd": 20}, DataError, r"content_rsd of Cu = 20.*0.2 for 20 %"),
+    ({"content_rsd": -0.1}, DataError, "content_rsd of Cu"),
+    ({"content_rsd": {"Fe": 0.1}}, LabelError, r"content_rsd has no value for \['Cu'\]"),
+    ({"lifetime_mean_sd": np.nan}, DataError, "lifetime_mean_sd"),
+    ({"n_samples": 3.5}, DataError, "n_samples = 3.5"),
+    ({"quantiles": (5, 50, 95)}, DataError, "probabilities in"),
+])
+def test_supply_band_bad_input(kw, error, match):
+    args = dict(collection_rate=0.7, recovery={"Cu": 0.9}, lifetime_mean_sd=1.0,
+                content_rsd=0.1, n_samples=5)
+    args.update(kw)
+    with pytest.raises(error, match=match):
+        stocks.supply_band(pd.Series(1.0, index=range(2000, 2005)),
+                           stocks.Lifetime("normal", mean=8, sd=2), {"Cu": 23.0}, **args)

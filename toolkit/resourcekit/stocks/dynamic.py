@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..boundary import amount
-from ..errors import DataError, LabelError, ResourcekitWarning
+from ..errors import DataError, LabelError, ResourcekitWarning, UnitError
 from .lifetime import as_distribution, survival_matrix
 
 __all__ = ["StockResult", "inflow_driven", "stock_driven"]
@@ -141,7 +141,7 @@ def inflow_driven(inflow: pd.Series, lifetime: Any, *, unit: str | None = None,
     (1000.0, 100.0)
     """
     inflow = _years(inflow, "inflow")
-    unit = unit or "piece"
+    unit = _check_unit(unit or "piece")
     values = amount(inflow, "inflow", unit=unit)
     if np.isnan(values).any():
         raise DataError(f"inflow has NaN in {list(inflow.index[np.isnan(values)][:5])}: a stock "
@@ -184,7 +184,7 @@ def stock_driven(stock: pd.Series, lifetime: Any, *, unit: str | None = None,
     (100.0, 100.0)
     """
     stock = _years(stock, "stock")
-    unit = unit or "piece"
+    unit = _check_unit(unit or "piece")
     target = amount(stock, "stock", unit=unit)
     if np.isnan(target).any():
         raise DataError(f"stock has NaN in {list(stock.index[np.isnan(target)][:5])}: give every "
@@ -203,6 +203,18 @@ def stock_driven(stock: pd.Series, lifetime: Any, *, unit: str | None = None,
                       "negative inflows there", ResourcekitWarning, stacklevel=2)
     by_cohort = S * inflow[np.newaxis, :]
     return _result(stock.index, inflow, by_cohort, lifetime, unit)
+
+
+def _check_unit(unit: str) -> str:
+    """The unit of a stock: pieces or a mass (a length, a speed or a percentage is refused)."""
+    from ..boundary import parse_unit
+    from ..units import registry
+
+    dims = str(registry().Quantity(1, parse_unit(unit)).dimensionality)
+    if dims not in ("[item]", "[mass]"):
+        raise UnitError(f"unit={unit!r} ({dims}): a stock is counted in pieces ('piece', "
+                        "'vehicle') or weighed ('t', 'kg', 'kt')")
+    return unit
 
 
 def _result(index: pd.Index, inflow: np.ndarray, by_cohort: np.ndarray, lifetime: Any,

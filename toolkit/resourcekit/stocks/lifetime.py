@@ -8,13 +8,14 @@ leaves use, or a :class:`Lifetime` built by name with the parameters industrial 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..boundary import check_option, number
-from ..errors import DataError
+from ..boundary import amount, check_option
+from ..errors import DataError, ResourcekitWarning
 
 __all__ = ["Lifetime", "LIFETIME_KINDS", "INFLOW_AT", "as_distribution", "survival_matrix"]
 
@@ -91,10 +92,28 @@ class Lifetime:
             )
         clean = {}
         for name, value in parameters.items():
-            arr = number(value, f"lifetime {name}", allow_nan=False)
-            if arr.ndim or not arr > 0:
-                raise DataError(f"lifetime {name} = {value!r}: expected one number > 0 [a]")
+            # a duration in months or days is converted; shape is a plain number
+            arr = amount(value, f"lifetime {name}", unit="dimensionless" if name == "shape"
+                         else "year")
+            if arr.ndim or not np.isfinite(arr) or not arr > 0:
+                shown = "NaN" if arr.ndim == 0 and np.isnan(arr) else repr(value)
+                raise DataError(f"lifetime {name} = {shown}: expected one number > 0 [a]")
             clean[name] = float(arr)
+        if kind == "fixed" and clean["mean"] != round(clean["mean"]):
+            raise DataError(
+                f"fixed lifetime mean = {clean['mean']:g} a: on yearly steps a fixed lifetime must "
+                "be a whole number of years (a cohort leaves at the end of the year it reaches "
+                "it); use a normal lifetime with a small sd for a fractional mean"
+            )
+        if kind == "normal" and clean["mean"] < 3 * clean["sd"]:
+            from scipy import stats
+
+            below = float(stats.norm.cdf(0, loc=clean["mean"], scale=clean["sd"]))
+            warnings.warn(
+                f"normal lifetime with mean {clean['mean']:g} a and sd {clean['sd']:g} a puts "
+                f"{below:.1%} of products below age 0 (they leave in their first year), so the "
+                "stock is not inflow x mean; a Weibull or log-normal lifetime has no negative ages",
+                ResourcekitWarning, stacklevel=2)
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "parameters", clean)
 
@@ -129,7 +148,14 @@ def as_distribution(lifetime: Any) -> Any:
     """A frozen distribution from a :class:`Lifetime` or a scipy.stats frozen distribution."""
     if isinstance(lifetime, Lifetime):
         return lifetime.distribution
-    if hasattr(lifetime, "sf") and hasattr(lifetime, "mean"):
+    from scipy import stats
+
+    if isinstance(lifetime, stats.rv_continuous | stats.rv_discrete):
+        raise DataError(
+            f"lifetime = scipy.stats.{lifetime.name} is not frozen (it would be read with loc=0, "
+            f"scale=1): pass it with its parameters, e.g. scipy.stats.{lifetime.name}(...)"
+        )
+    if isinstance(lifetime, stats._distn_infrastructure.rv_frozen):
         return lifetime
     raise DataError(
         f"lifetime = {lifetime!r}: pass a resourcekit.stocks.Lifetime(kind, ...) or a "

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..boundary import amount, check_option, fraction
+from ..boundary import amount, check_option, fraction, number
 from ..errors import DataError, LabelError
 from .dynamic import StockResult, inflow_driven
 from .lifetime import Lifetime
@@ -73,15 +73,16 @@ class SupplyResult:
         (UNEP 2011, Graedel et al., *Recycling Rates of Metals*, p. 22); a metal whose route is
         graded 2G-4G has 0 (its recovery is non-functional).
         """
-        total = self.eol.sum()
-        functional = self.functional.reindex(columns=self.eol.columns, fill_value=0.0).sum()
+        total = self.eol.sum(skipna=False)  # a NaN anywhere makes the rate unknown, never 0
+        functional = self.functional.reindex(columns=self.eol.columns, fill_value=0.0)
+        functional = functional.sum(skipna=False)
         return (functional / total.where(total > 0)).rename("eol_recycling_rate")
 
     def table(self, year: int) -> pd.DataFrame:
         """One year's chain per metal: in EoL products, collected, recovered, losses. [t]"""
         if year not in self.eol.index:
-            raise LabelError(f"year {year} is not modelled: years are {self.eol.index[0]}-"
-                             f"{self.eol.index[-1]}")
+            raise LabelError(f"year {year!r} is not modelled: years are the integers "
+                             f"{self.eol.index[0]}-{self.eol.index[-1]}")
         return pd.DataFrame({
             "eol": self.eol.loc[year], "collected": self.collected.loc[year],
             "recovered": self.recovered.loc[year],
@@ -287,9 +288,25 @@ def supply_band(
     """
     if not isinstance(lifetime, Lifetime):
         raise DataError("supply_band needs a resourcekit.stocks.Lifetime (its mean is sampled)")
-    if lifetime_mean_sd < 0 or n_samples < 2:
-        raise DataError("lifetime_mean_sd must be >= 0 and n_samples >= 2")
+    lifetime_mean_sd = float(amount(lifetime_mean_sd, "lifetime_mean_sd", unit="year"))
+    if np.isnan(lifetime_mean_sd):
+        raise DataError("lifetime_mean_sd is NaN: give the standard deviation of the mean "
+                        "lifetime in years (0 for none)")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
+        raise DataError(f"n_samples = {n_samples!r}: expected a whole number >= 2")
+    q = np.asarray(quantiles, dtype=float)
+    if q.ndim != 1 or not ((q > 0) & (q < 1)).all():
+        raise DataError(f"quantiles = {quantiles!r}: expected probabilities in (0, 1), e.g. "
+                        "(0.05, 0.5, 0.95)")
     rsd = content_rsd if isinstance(content_rsd, Mapping) else dict.fromkeys(content, content_rsd)
+    missing = sorted(set(content) - set(rsd))
+    if missing:
+        raise LabelError(f"content_rsd has no value for {missing}")
+    for metal in content:
+        value = number(rsd[metal], f"content_rsd of {metal}", allow_nan=False)
+        if value.ndim or not 0 <= float(value) < 1:
+            raise DataError(f"content_rsd of {metal} = {rsd[metal]!r}: expected a relative "
+                            "standard deviation in [0, 1), e.g. 0.2 for 20 %")
     rng = np.random.default_rng(seed)
     params = dict(lifetime.parameters)
     draws: dict[str, list[np.ndarray]] = {m: [] for m in content}
