@@ -33,12 +33,22 @@ def _is_number(value: Any) -> bool:
 def _close(got: Any, expected: Any, q: Question) -> bool:
     if not _is_number(got) or not _is_number(expected):
         return False
-    got, expected = float(got), float(expected)
+    try:  # a learner's 10**400 is an int that no float holds: wrong, never a crashed batch
+        got, expected = float(got), float(expected)
+    except OverflowError:
+        return False
     if math.isnan(expected):
         return math.isnan(got)
     if not math.isfinite(got):
         return False
     return math.isclose(got, expected, rel_tol=q.rtol, abs_tol=q.atol)
+
+
+def _shown(value: int | float) -> str:
+    try:
+        return f"{value:.6g}"
+    except OverflowError:  # an int beyond float range
+        return f"an integer of {len(str(abs(value)))} digits"
 
 
 def _tolerance_text(q: Question) -> str:
@@ -105,8 +115,8 @@ def check_answer(q: Question, entry: dict[str, Any] | None, expected: Any) -> Qu
             return result(0.0, f"`{q.answer}` should be one number (e.g. a float).")
         if _close(got, expected, q):
             return result(1.0, "correct.")
-        return result(0.0, f"`{q.answer}` = {got:.6g} is not within {_tolerance_text(q)} of "
-                           "the expected value.")
+        return result(0.0, f"`{q.answer}` = {_shown(got)} is not within {_tolerance_text(q)} "
+                           "of the expected value.")
     if q.kind == "numbers":
         share, text = _numbers(got, expected, q)
         return result(share, text + ".")
