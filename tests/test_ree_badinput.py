@@ -575,3 +575,17 @@ def outcome_counts() -> pd.DataFrame:
 
 if __name__ == "__main__":
     print(outcome_counts().to_string())
+
+
+def test_a_reference_without_the_needed_element_is_named_not_a_bare_keyerror():
+    # QA: a reference Series without Eu (or with NaN for Eu) gave KeyError('Eu') from deep inside
+    from resourcekit import ree
+    from resourcekit.errors import LabelError
+
+    ref = ree.reference("CI_McDonoughSun1995")
+    df = pd.DataFrame({f"{el}_ppm": [1.0, 2.0] for el in
+                       ["La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm",
+                        "Yb", "Lu"]})
+    for bad in (ref.drop("Eu"), ref.where(ref.index != "Eu")):
+        with pytest.raises(LabelError, match=r"the reference gives no value for \['Eu'\]"):
+            ree.eu_anomaly(df, reference=bad)

@@ -99,7 +99,11 @@ def eu_anomaly_arithmetic(sm: Any, eu: Any, gd: Any) -> Any:
 
 
 def eu_anomaly_tb(sm: Any, eu: Any, tb: Any) -> Any:
-    r"""Eu/Eu* interpolated from Sm and Tb, for data where Gd is interfered (or anomalous).
+    r"""Eu/Eu* interpolated from Sm and Tb, for samples whose Gd is itself anomalous.
+
+    Natural waters carry their own (and anthropogenic, MRI contrast agent) Gd anomaly, so
+    Lawrence & Kamber (2006) leave Gd out of the Eu interpolation. An isobaric interference on
+    Eu (BaO+ on 151Eu and 153Eu) is not helped by any choice of neighbours.
 
     .. math:: \frac{Eu}{Eu^*} = \frac{Eu_N}{(Sm_N^2\,Tb_N)^{1/3}}
 
@@ -234,7 +238,7 @@ ANOMALY_METHODS: dict[tuple[str, str], AnomalyMethod] = {
         AnomalyMethod("Eu", "arithmetic", eu_anomaly_arithmetic, ("Sm", "Eu", "Gd"),
                       "Eu_N / ((Sm_N + Gd_N) / 2)", "Taylor & McLennan (1985)"),
         AnomalyMethod("Eu", "tb", eu_anomaly_tb, ("Sm", "Eu", "Tb"),
-                      "Eu_N / (Sm_N^2 * Tb_N)^(1/3), when Gd is interfered",
+                      "Eu_N / (Sm_N^2 * Tb_N)^(1/3), when Gd is anomalous",
                       "Lawrence & Kamber (2006) Mar. Chem. 100:147, "
                       "doi:10.1016/j.marchem.2005.11.007"),
         AnomalyMethod("Ce", "geometric", ce_anomaly_geometric, ("La", "Ce", "Pr"),

@@ -91,7 +91,15 @@ def normalized_table(
     Returns the reader's :class:`~resourcekit.ree._read.Table` of normalised values, shape
     (elements, rows). ``reference=None``: values taken as normalised (unit-less columns only).
     """
-    return read(data, _reference_series(reference), units, bdl, elements, need, where)
+    ref = _reference_series(reference)
+    if ref is not None:
+        missing = [el for el in need if el not in ref.index or pd.isna(ref.get(el))]
+        if missing:
+            raise REEColumnError(
+                f"{where}: the reference gives no value for {missing}; it has "
+                f"{[el for el in ref.index if pd.notna(ref[el])]}: pass a reference with them"
+            )
+    return read(data, ref, units, bdl, elements, need, where)
 
 
 def normalize(
