@@ -119,7 +119,8 @@ def test_trace_reports_novelty_check_and_p_values(apatite):
     unseen = apatite[apatite[CLASS] == "UM"].head(40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = ree.trace(known, CLASS, unseen, classifier="logistic", cv=3)
+        res = ree.trace(known, CLASS, unseen, classifier="logistic", cv=3,
+                        novelty_features="log", novelty_quantile=0.95)
     assert set(res.novelty_check.index) == set(known[CLASS])
     assert res.p_value.between(0, 1).all()
     assert (res.unlike_any == (res.novelty > res.threshold)).all()
@@ -128,8 +129,28 @@ def test_trace_reports_novelty_check_and_p_values(apatite):
     assert list(res.nearest.columns[:2]) == ["class1", "distance1"]
     # The old behaviour stays available, old positional arguments still work.
     old = ree.trace(known, CLASS, unseen, None, classifier="logistic", cv=3,
-                    novelty="mahalanobis", novelty_features="clr", novelty_check=False)
+                    novelty="mahalanobis", novelty_quantile=0.95, novelty_check=False)
     assert old.novelty_check is None and old.unlike_any.mean() < res.unlike_any.mean()
+
+
+def test_trace_default_compares_shapes_so_diluted_wc_is_not_new():
+    # Synthetic W ores and WC lots (datasets card): WC keeps the ore's pattern shape at a
+    # lower level; 3 lots come from a source outside the ore set.
+    data = datasets.load("tungsten_ore_wc_synthetic")
+    ore = data[data["material"] == "ore"]
+    wc = data[data["material"] == "WC"].set_index("sample_id")
+    outside = wc.index.str.startswith("X-")  # the lots of outside source (card)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shape = ree.trace(ore, "deposit_type", wc, groups="deposit", classifier="logistic")
+        level = ree.trace(ore, "deposit_type", wc, groups="deposit", classifier="logistic",
+                          novelty_features="log", novelty_check=False)
+    assert outside.sum() == 3 and shape.unlike_any[outside].all()
+    assert shape.unlike_any[~outside].mean() < 0.25
+    assert level.unlike_any.all()  # ln X_N: every diluted lot looks new
+    # Each deposit type held out of the ores: almost all of it flagged at ~1 % false flags.
+    assert shape.novelty_check["detected"].min() > 0.9
+    assert shape.novelty_check["false_flags"].max() < 0.05
 
 
 def test_trace_group_calibration_uses_groups(apatite):

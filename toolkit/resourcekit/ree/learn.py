@@ -142,7 +142,7 @@ def trace(
     units: Any = None,
     bdl: str = "half",
     cv: int = 5,
-    novelty_quantile: float = 0.95,
+    novelty_quantile: float = 0.99,
     novelty: str = "knn",
     novelty_features: str = "auto",
     novelty_calibration: str = "loo",
@@ -155,8 +155,10 @@ def trace(
     or the given columns) and gives class probabilities for ``samples``. The novelty score of
     a sample (default ``novelty="knn"``, chosen by measurement, see
     :mod:`resourcekit.ree.novelty`) is its mean distance to the ``k`` nearest labelled samples
-    in standardised features (``novelty_features="auto"``: ln of the normalised REE when
-    ``features="clr"``, else the classifier's features),
+    in standardised features (``novelty_features="auto"``: the classifier's features; clr
+    compares pattern shapes only, so material diluted by processing, e.g. WC made from an
+    ore, is not flagged for its level; ``"log"``, ln of the normalised REE, also weighs the
+    level and finds more unseen classes when levels differ, as between apatite host rocks),
 
     .. math:: s(\mathbf{x}) = \frac{1}{k} \sum_{j=1}^{k}
               \lVert \mathbf{z}(\mathbf{x}) - \mathbf{z}_{(j)} \rVert_2
@@ -194,11 +196,13 @@ def trace(
         Folds.
     novelty_quantile : float
         Quantile of the labelled samples' leave-one-out novelty score used as threshold [-]
-        (0.95: about 5 % false flags on samples like the labelled ones).
+        (0.99: about 1 % false flags on samples like the labelled ones; the hold-out figures
+        of :mod:`resourcekit.ree.novelty` use 0.95).
     novelty : {"knn", "lof", "mahalanobis"}
         Novelty score (:data:`resourcekit.ree.novelty.NOVELTY_METHODS`).
     novelty_features : {"auto", "clr", "log", "lambdas", "given"}
-        Features of the novelty score (``"log"``: ln of the normalised REE).
+        Features of the novelty score (``"auto"``: as ``features``; ``"log"``: ln of the
+        normalised REE, shape and level).
     novelty_calibration : {"loo", "group"}
         Threshold from scores without the sample itself, or without its group (``groups``).
     n_neighbors : int
@@ -232,7 +236,7 @@ def trace(
     if novelty not in NOVELTY_METHODS:
         raise ValueError(f"trace: novelty = {novelty!r}; use one of {list(NOVELTY_METHODS)}")
     if novelty_features == "auto":
-        novelty_features = "log" if features == "clr" else features
+        novelty_features = features
     if isinstance(labels, str):
         if labels not in reference_data.columns:
             raise KeyError(f"trace: labels column {labels!r} is not in reference_data")

@@ -8,16 +8,22 @@ known classes, threshold at the 95th percentile of the leave-one-out scores; see
 =============================================  ==========================  ============
 detector (features)                            unseen class flagged        false flags
 =============================================  ==========================  ============
-pooled-Mahalanobis to nearest class mean, clr  0.25                        0.057
+pooled-Mahalanobis to nearest class mean, clr  0.23-0.25                   0.049-0.057
 LOF (20 neighbours, novelty), whitened clr     0.37                        0.053
+kNN mean distance (k=5), whitened clr          0.31                        0.054
+**kNN mean distance (k=5), standardised clr**  **0.44**                    **0.051**
 LOF (20 neighbours), standardised ln X_N       0.48                        0.051
 **kNN mean distance (k=5), standardised ln**   **0.54**                    **0.051**
 =============================================  ==========================  ============
 
 The default is therefore the mean Euclidean distance to the ``k`` nearest labelled samples
-in standardised feature space (ln of chondrite-normalised REE, each feature scaled by its
-standard deviation over the labelled set), a distance-based outlier score (Ramaswamy et al.
-2000; Angiulli & Pizzuti 2002).
+in standardised feature space (each feature scaled by its standard deviation over the
+labelled set), a distance-based outlier score (Ramaswamy et al. 2000; Angiulli & Pizzuti
+2002). Which features is a domain choice: ln X_N (shape and level) finds most unseen apatite
+classes, but flags every tungsten-carbide lot of the synthetic W-ore set as new because
+processing dilutes the REE; clr (shape only) flags the 3 lots of outside source and 0-35 % of
+the others. :func:`~resourcekit.ree.trace` uses the classifier's features (clr) by default,
+:func:`~resourcekit.ree.explore` ln X_N (a table against a library of the same mineral).
 
 Its threshold is calibrated on scores each labelled sample gets *without itself*
 (leave-one-out: its own row is removed from its neighbours), or, with
