@@ -1,7 +1,22 @@
 """Separation efficiency: performance measures, partition curves, sorting, circuits, economics.
 
 Grades are mass fractions (0-1) or pint quantities (``resourcekit.units.Quantity(5, "%")``);
-a plain number outside [0, 1] raises. Results follow the input's kind (float, ndarray, Series).
+a plain number outside [0, 1] raises. Masses may be pint quantities in any mass unit (converted).
+pandas inputs are combined by label, never by position. Results follow the input's kind (float,
+ndarray, Series). Inputs are read through :mod:`resourcekit.boundary` (``_kind.py``).
+
+Layout: ``efficiency`` (two-, three-, n-product measures), ``partition`` (partition numbers and
+fits) over ``_partition_models`` (the model registry and one public function per model),
+``_partition_solver`` (batched Levenberg-Marquardt) and ``_partition_results`` (result types),
+``curves`` (grade-recovery, Fuerstenau, ideal curve), ``sorting`` (threshold sweeps),
+``circuits`` (steady state, circulating load), ``economics`` (buyers' thresholds, stage cascades),
+``cost_effect`` (C/E, technical wall, rational limit), ``grades`` (SURE recycling grades),
+``plot`` (altair charts).
+
+One name per quantity: ``gangue_recovery`` is the recovery of not-A (gangue, the other material)
+to the concentrate or product, everywhere (``threshold_sweep`` keeps the older column name
+``other_recovery`` beside it); ``gangue_to_tailing`` in the Fuerstenau curve is its complement,
+1 - gangue_recovery.
 
 >>> from resourcekit import separation as sep
 >>> r = sep.from_masses(100, 0.05, 2, 0.50)   # Oki's example

@@ -114,7 +114,7 @@ def logistic_partition(x: Any, x50: float, ep: float) -> Any:
     References
     ----------
     - [1] Napier-Munn T.J. (1991) Modelling and simulating dense medium separation processes: a
-      progress report. Coal Preparation 9:1-31. doi:10.1080/07349349108905106
+      progress report. Minerals Engineering 4(3-4):329-346.
 
     >>> logistic_partition([1.55, 1.60, 1.65], 1.6, 0.05).round(3).tolist()
     [0.25, 0.5, 0.75]
@@ -246,7 +246,7 @@ MODELS: dict[str, _Model] = {
             "logistic", ("x50", "ep"), _logistic, logistic_partition,
             (-np.inf, 1e-12), (np.inf, np.inf), False,
             False, "E = 1/(1 + exp(ln3 (x50 - x)/Ep))",
-            "Napier-Munn T.J. (1991) Coal Preparation 9 (Ep-based logistic partition model)",
+            "Napier-Munn T.J. (1991) Minerals Engineering 4(3-4):329-346 (Ep-based logistic)",
         ),
         _Model(
             "lynch_rao", ("x50", "alpha"), _lynch_rao, lynch_rao_partition,

@@ -339,7 +339,8 @@ def cost_effect(
     - [2] Oki T., TRANSortics columns 8, 13, 38 (AIST): the ideal separator under cost
       constraints; liberation degree; purity limit from liberation data.
     - [3] Napier-Munn T.J. (1991) Modelling and simulating dense medium separation processes:
-      a progress report. Coal Preparation 9 (logistic partition curve with Ep).
+      a progress report. Minerals Engineering 4(3-4):329-346 (logistic partition curve with
+      Ep).
     - [4] Feller W. (1968) An Introduction to Probability Theory and Its Applications, vol. 1,
       3rd ed., Wiley, ch. XIV (gambler's ruin: the counter-current cascade).
 

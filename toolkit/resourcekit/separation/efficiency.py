@@ -207,7 +207,9 @@ def two_product(
     -------
     TwoProductResult
         ``mass_yield``, ``recovery``, ``enrichment_ratio``, ``concentration_ratio``,
-        ``gangue_recovery``, ``separation_efficiency``, ``tailing``; ``summary()``.
+        ``gangue_recovery`` (recovery of not-A to the concentrate: the toolkit's one name for
+        it), ``separation_efficiency``, ``tailing``; ``summary()``. Series inputs are aligned
+        by label; a NaN grade gives NaN measures for that label (never 0).
 
     Notes
     -----
@@ -261,8 +263,10 @@ def from_masses(
 
     Parameters
     ----------
-    feed_mass, concentrate_mass : float, array or Series
-        Masses (or mass flows) of feed F and concentrate C, same unit. [kg or t/h]
+    feed_mass, concentrate_mass : float, array, Series or pint.Quantity
+        Masses (or mass flows) of feed F and concentrate C: plain numbers in one and the same
+        unit, or both pint quantities of mass (converted, e.g. t and kg). A unit on one only,
+        or a unit that is not a mass, raises UnitError. [kg or t/h]
     feed_grade, concentrate_grade : float, array, Series or pint.Quantity
         Grades f and c of A. [mass fraction]
     pure : float

@@ -292,7 +292,8 @@ def fit_partition(
     References
     ----------
     - [1] Napier-Munn T.J. (1991) Modelling and simulating dense medium separation processes:
-      a progress report. Coal Preparation 9 (Ep-based logistic partition model).
+      a progress report. Minerals Engineering 4(3-4):329-346 (Ep-based logistic partition
+      model).
     - [2] Wills B.A., Finch J.A. (2016) Wills' Mineral Processing Technology, 8th ed.,
       ch. 9 and 11. doi:10.1016/C2010-0-65478-2
 
