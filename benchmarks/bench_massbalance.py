@@ -1,16 +1,16 @@
-"""Benchmarks of resourcekit.massbalance: bilinear and plant-wide flows-only reconciliation.
+"""Benchmarks of resourcekit.massbalance: plant-wide flows-only and bilinear reconciliation.
 
-Cases (figures are ratios against baselines run in this process):
+Figures are ratios against baselines run in this process (``--quick``: smaller sizes):
 
-1. Bilinear: 20 nodes, 41 streams (3 recycles), 10 assays, 416 measured and 35 unmeasured
-   values (target: ours < 0.1 s). scipy.optimize.minimize(method="SLSQP") needs minutes on
-   it, so its ratio is measured on the same flowsheet with 3 assays.
-2. Flows only, 10,000 streams (2,500 nodes, 120 recycles; cross links and recycles reach at
-   most 10 and 20 units, as between neighbouring units of a plant), all measured: ours (sparse
-   closed form with standard deviations and tests) vs a dense numpy closed form without them
-   (target: ours < 1 s). Also reported: the same size with links anywhere (much more fill in
-   the sparse factor). SLSQP cannot run a problem of this size; its ratio is given on the
-   41-stream flows-only case instead.
+1. Flows only, 10,000 / 30,000 / 100,000 streams (a quarter as many nodes, neighbour links
+   and recycles), all measured: ours (sparse path, with standard deviations from Takahashi's
+   selected inverse, global, measurement and nodal tests) against the bare closed form with
+   a plain scipy.sparse LU (no sd, no tests). Target at 100,000: < 1 s and within 5x.
+   Growth exponents b of time ~ streams^b for both.
+2. Bilinear (SQP with bounds), the tests' random plant with 5 assays at 50, 100, 300 nodes
+   (target at 300: < 5 s) and the exponent b of time ~ nodes^b; 1,000 nodes: the SQP solve
+   alone (its statistics use dense algebra).
+3. Bilinear 41 streams / 3 assays against scipy SLSQP on the same problem.
 """
 
 from __future__ import annotations
@@ -115,46 +115,37 @@ def slsqp(fs: Flowsheet, meas: pd.DataFrame, sd: pd.DataFrame) -> float:
     return float(out.fun)
 
 
+def plant(n_nodes: int, n_assays: int, seed: int, unmeasured: float = 0.25):
+    """The tests' random plant (main line, side feeds and products, cross links, recycles)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_massbalance_bilinear import random_plant
+
+    return random_plant(n_nodes, n_assays, seed, unmeasured=unmeasured)
+
+
+def sparse_closed_form(a, x, v):
+    """Baseline: the bare closed form with a plain scipy.sparse LU (no sd, no tests)."""
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    s = (a @ sparse.diags_array(v) @ a.T).tocsc()
+    lam = splu(s).solve(a @ x)
+    return x - v * (a.T @ lam)
+
+
+def growth(sizes, times):
+    """Exponent b of time ~ size^b (least squares on logs)."""
+    return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
+
+
 def main() -> None:
     report = Report("bench_massbalance")
+    quick = "--quick" in sys.argv
 
-    # ---------------------------------------------------------------- 1. bilinear
-    fs = network(20, 41, 3, seed=1)
-    true = true_balance(fs, 10, seed=2)
-    meas, sd = survey(fs, true, n_unmeasured=35, seed=3)
-    res = fs.reconcile(meas, sd)
-    print(f"bilinear case: {fs}, {int(meas.notna().to_numpy().sum())} measured values, "
-          f"{int(meas.isna().to_numpy().sum())} unmeasured; chi2 = {res.chi2:.1f}, "
-          f"dof = {res.dof}, p = {res.p_value:.2f}, {res.convergence.iterations} iterations, "
-          f"unobservable: {int(res.unobservable.to_numpy().sum())}")
-    ours = best_time(lambda: fs.reconcile(meas, sd, identify="none"), repeat=5)
-    ours_full = best_time(lambda: fs.reconcile(meas, sd), repeat=3)
-    report.note("bilinear 20 nodes/41 streams/3 recycles/10 assays", ours, "s", "< 0.1 s")
-    report.note("  the same incl. gross-error identification", ours_full, "s", "< 0.1 s")
-    # SLSQP on the full case takes minutes here (37 s in the prototype's notes); the ratio
-    # is measured on the same flowsheet with 3 assays (4 x 41 values, 10 unmeasured).
-    cut = true[["mass", "c0", "c1", "c2"]]
-    meas3, sd3 = survey(fs, cut, n_unmeasured=10, seed=3)
-    ours3 = best_time(lambda: fs.reconcile(meas3, sd3, identify="none"), repeat=5)
-    start = time.perf_counter()
-    fun = slsqp(fs, meas3, sd3)
-    base3 = time.perf_counter() - start
-    print(f"3-assay case objective: ours {fs.reconcile(meas3, sd3).chi2:.6f}, SLSQP {fun:.6f}")
-    report.add("bilinear 41 streams/3 assays", ours3, "scipy SLSQP (same case, once)", base3)
-
-    # ---------------------------------------------------------------- 2. flows only
-    rng = np.random.default_rng(6)
-    small = true[["mass"]]
-    small_meas = small + rng.normal(size=small.shape) * 0.03 * small
-    small_sd = 0.03 * small
-    ours_small = best_time(lambda: fs.reconcile(small_meas, small_sd, identify="none"))
-    start = time.perf_counter()
-    slsqp(fs, small_meas, small_sd)
-    base_small = time.perf_counter() - start
-    report.add("flows only, 41 streams", ours_small, "scipy SLSQP", base_small)
-
-    for reach, label in ((10, "neighbour links"), (None, "links anywhere")):
-        big = network(2500, 10000, 120, seed=4, reach=reach)
+    # ---------------------------------------------------------------- 1. flows only, sparse
+    sizes, ours_t, base_t = [], [], []
+    for n_streams in ((10_000, 30_000) if quick else (10_000, 30_000, 100_000)):
+        big = network(n_streams // 4, n_streams, n_streams // 80, seed=4, reach=10)
         a = big.incidence_sparse()
         rng = np.random.default_rng(5)
         flows = rng.uniform(1.0, 10.0, len(big.streams))  # inconsistent on purpose
@@ -162,20 +153,67 @@ def main() -> None:
         v = (0.02 * flows) ** 2
         bmeas = pd.DataFrame({"mass": x}, index=list(big.streams))
         bsd = pd.DataFrame({"mass": np.sqrt(v)}, index=list(big.streams))
-        ours_big = best_time(lambda big=big, bmeas=bmeas, bsd=bsd: big.reconcile(
-            bmeas, bsd, identify="none"), repeat=3)
+        check = big.reconcile(bmeas, bsd, identify="none", solver="sparse")  # warm-up
+        ours = best_time(lambda big=big, bmeas=bmeas, bsd=bsd: big.reconcile(
+            bmeas, bsd, identify="none", solver="sparse"), repeat=2)
+        base = best_time(lambda a=a, x=x, v=v: sparse_closed_form(a, x, v), repeat=3)
+        np.testing.assert_allclose(check.reconciled["mass"].to_numpy(),
+                                   sparse_closed_form(a, x, v), rtol=1e-8, atol=1e-8)
+        assert np.isfinite(check.sd["mass"]).all()
+        report.add(f"flows only, {n_streams:,} streams (sd, global, measurement and nodal "
+                   "tests)", ours, "bare scipy.sparse LU closed form", base,
+                   "< 1 s, within 5x" if n_streams == 100_000 else "")
+        sizes.append(n_streams)
+        ours_t.append(ours)
+        base_t.append(base)
+    report.note("flows only: time ~ streams^b, b (ours)", growth(sizes, ours_t), "-")
+    report.note("flows only: time ~ streams^b, b (bare LU)", growth(sizes, base_t), "-")
 
-        def dense_closed_form(a=a, x=x, v=v):
-            ad = a.toarray()
-            s = (ad * v) @ ad.T
-            return x - v * (ad.T @ np.linalg.solve(s, ad @ x))
+    # ---------------------------------------------------------------- 2. bilinear
+    nodes, times = [], []
+    for n_nodes in ((50, 100) if quick else (50, 100, 300)):
+        fs, true, meas, sd = plant(n_nodes, 5, seed=1)
+        start = time.perf_counter()
+        res = fs.reconcile(meas, sd, identify="none")
+        took = time.perf_counter() - start
+        print(f"bilinear {n_nodes} nodes: {fs}, converged={res.convergence.converged}, "
+              f"{res.convergence.iterations} iterations, optimality "
+              f"{res.convergence.optimality:.1e}, violation "
+              f"{res.convergence.constraint_violation:.1e}", flush=True)
+        report.note(f"bilinear {n_nodes} nodes, 5 assays (with sd and tests)", took, "s",
+                    "< 5 s" if n_nodes == 300 else "")
+        nodes.append(n_nodes)
+        times.append(took)
+    report.note("bilinear: time ~ nodes^b, b", growth(nodes, times), "-")
+    # 1,000 nodes: the SQP solve alone (the statistics use dense algebra, see the report)
+    if not quick:
+        from resourcekit.massbalance._bilinear import solve_bilinear
+        from resourcekit.massbalance._dense import _start
+        from resourcekit.massbalance._measurements import read_measurements
+        from resourcekit.massbalance._problem import _Problem, _read_sd
 
-        base_big = best_time(dense_closed_form, repeat=1)
-        check = big.reconcile(bmeas, bsd, identify="none")
-        np.testing.assert_allclose(check.reconciled["mass"].to_numpy(), dense_closed_form(),
-                                   rtol=1e-8, atol=1e-8)
-        report.add(f"flows only, 10,000 streams, {label} (with sd and tests)", ours_big,
-                   "dense numpy closed form (no sd)", base_big, "< 1 s")
+        fs, true, meas, sd = plant(1000, 5, seed=1)
+        m = read_measurements(fs, meas)
+        prob = _Problem(fs, m, _read_sd(fs, m, meas, sd))
+        start = time.perf_counter()
+        z0 = _start(prob, prob.measured)
+        sol = solve_bilinear(prob.a, prob.ncol, z0, prob.values, prob.var, prob.measured,
+                             prob.var_scale)
+        report.note(f"bilinear 1,000 nodes, 5 assays: SQP solve only ({sol.iterations} "
+                    f"iterations, converged={sol.converged})",
+                    time.perf_counter() - start, "s")
+
+    # ---------------------------------------------------------------- 3. vs SLSQP (small)
+    fs = network(20, 41, 3, seed=1)
+    true = true_balance(fs, 10, seed=2)
+    cut = true[["mass", "c0", "c1", "c2"]]
+    meas3, sd3 = survey(fs, cut, n_unmeasured=10, seed=3)
+    ours3 = best_time(lambda: fs.reconcile(meas3, sd3, identify="none"), repeat=3)
+    start = time.perf_counter()
+    fun = slsqp(fs, meas3, sd3)
+    base3 = time.perf_counter() - start
+    print(f"3-assay case objective: ours {fs.reconcile(meas3, sd3).chi2:.6f}, SLSQP {fun:.6f}")
+    report.add("bilinear 41 streams/3 assays", ours3, "scipy SLSQP (same case, once)", base3)
     print(f"saved {report.save()}")
 
 

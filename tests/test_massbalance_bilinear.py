@@ -163,15 +163,16 @@ def test_equals_slsqp_on_random_plants(seed):
     np.testing.assert_allclose(res.reconciled.to_numpy()[ok], z[ok], rtol=1e-4, atol=1e-7)
     stat, viol = kkt_residual(fs, meas, sd, res.reconciled)
     assert stat < 1e-6 and viol < 1e-9
-    assert res.convergence.optimality < 1e-8
+    assert res.convergence.optimality < 1e-6
     assert res.convergence.constraint_violation < 1e-9
 
 
 def test_bound_reached_instead_of_negative_flow():
-    """Seed 15 of this generator: the former Gauss-Newton iteration returned a negative flow
-    (-0.13 x true) marked converged; now the flow stops at 0, a BoundWarning names it, the
-    first-order conditions hold off the bound, and the objective is not above SLSQP's
-    (which stops in a worse point here: 41.4 against 39.33)."""
+    """Seed 15 of this generator: the former Gauss-Newton iteration returned the flow of p2
+    at -0.68 t/h and an assay at -1.57, marked converged; now p2 flows (1.2) and two assays
+    (p2/c0, x0/c2) stop at 0, a BoundWarning names them, the first-order conditions hold off
+    the bounds, and the objective is not above SLSQP's (which stops in a worse point here:
+    41.4 against 39.33)."""
     from resourcekit.massbalance import BoundWarning
 
     fs, true, meas, sd = random_plant(12, 3, 15, unmeasured=0.8, rel_sd=0.1)
@@ -181,7 +182,8 @@ def test_bound_reached_instead_of_negative_flow():
     assert (rec["mass"].dropna() >= 0).all()
     assert ((rec.iloc[:, 1:].stack() >= 0) & (rec.iloc[:, 1:].stack() <= 1)).all()
     assert res.convergence.converged and res.convergence.at_bound
-    assert any(s.endswith("/mass") for s in res.convergence.at_bound)
+    assert set(res.convergence.at_bound) == {"p2/c0", "x0/c2"}
+    assert rec.loc["p2", "mass"] > 0.5
     stat, viol = kkt_residual(fs, meas, sd, rec)
     assert stat < 1e-6 and viol < 1e-9
     ref = slsqp(fs, meas, sd)

@@ -185,7 +185,8 @@ def solve_bilinear(a: sparse.csr_array, ncol: int, z0: np.ndarray, x: np.ndarray
                 release = held[wrong][np.argmax(np.abs(mu[wrong]))]
                 active[release] = False
                 continue
-            converged = bool(viol < max(1e3 * tol, 1e-8))
+            # first-order optimality and feasibility, not the step alone
+            converged = bool(viol < max(1e3 * tol, 1e-8) and opt < max(1e4 * tol, 1e-6))
             break
         # ratio test: stop at the first bound the step would cross
         alpha_max = 1.0

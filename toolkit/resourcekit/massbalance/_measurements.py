@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError, UnitError
 from ._base import FlowsheetBase as Flowsheet
 from ._base import FlowsheetError
 
@@ -35,6 +36,7 @@ class Measurements:
         self.columns = columns
         self.factors = factors
         self.streams = streams
+        self.mass_unit: Any = None  # pint unit of the mass column, if it has one
 
     def to_frame(self, values: np.ndarray) -> pd.DataFrame:
         """Plain values back to a table in the caller's columns and units."""
@@ -57,6 +59,15 @@ def _column_values(series: pd.Series) -> tuple[np.ndarray, Any]:
     if vals.dtype == object and any(isinstance(v, pint.Quantity) for v in vals):
         units = {str(v.units) for v in vals if isinstance(v, pint.Quantity)}
         first = next(v for v in vals if isinstance(v, pint.Quantity))
+        plain = [(i, v) for i, v in enumerate(vals) if not isinstance(v, pint.Quantity)
+                 and v is not None and not (isinstance(v, float) and np.isnan(v))]
+        if plain:
+            i, v = plain[0]
+            raise DataError(
+                f"column {series.name!r}: row {series.index[i]!r} holds the plain number {v!r} "
+                f"among pint quantities in {first.units}; give every measured cell a unit "
+                "(NaN or None = not measured), or none of them"
+            )
         mags = [
             v.to(first.units).magnitude if isinstance(v, pint.Quantity) else np.nan
             for v in vals
@@ -134,7 +145,22 @@ def read_measurements(flowsheet: Flowsheet, measured: pd.DataFrame,
         mags, unit = _column_values(frame[col])
         base, name_unit = split_unit(col)
         if k == 0:
+            mass_unit = unit if unit is not None else name_unit
+            if mass_unit is not None:
+                dims = dict(mass_unit.dimensionality) if hasattr(mass_unit, "dimensionality") \
+                    else {}
+                if dims not in ({"[mass]": 1}, {"[mass]": 1, "[time]": -1}):
+                    raise UnitError(
+                        f"{name} column {col!r} is in {mass_unit}, which is not a mass or a "
+                        "mass flow: give the mass flow in e.g. t/h, kg/h or t"
+                    )
             values[:, 0] = mags
+            inf = np.nonzero(np.isinf(mags))[0]
+            if inf.size:
+                raise DataError(
+                    f"{name}: mass flow of stream {flowsheet.streams[inf[0]]!r} is "
+                    f"{mags[inf[0]]}: expected a finite number (NaN = not measured)"
+                )
             bad = np.nonzero(mags < 0)[0]
             if bad.size:
                 s = flowsheet.streams[bad[0]]
@@ -166,4 +192,6 @@ def read_measurements(flowsheet: Flowsheet, measured: pd.DataFrame,
         if base in components or base.lower() == "mass":
             raise FlowsheetError(f"{name} has two columns for component {base!r}")
         components.append(base)
-    return Measurements(values, components, columns, factors, flowsheet.streams)
+    out = Measurements(values, components, columns, factors, flowsheet.streams)
+    out.mass_unit = mass_unit
+    return out

@@ -115,13 +115,29 @@ def _read_sd(fs: Flowsheet, meas: Measurements, measured: pd.DataFrame,
     frame.index = [str(s) for s in frame.index]
     frame = frame.reindex(list(fs.streams))
     out = np.empty_like(values)
-    from ..units import fraction_factor
+    from ..errors import UnitError
+    from ..units import fraction_factor, split_unit
 
     for k, col in enumerate(meas.columns):
         mags, unit = _column_values(frame[col])
+        if unit is None:
+            unit = split_unit(col)[1]
         factor = meas.factors[k]
         if unit is not None and k > 0:
             factor = fraction_factor(unit)
+        if k == 0 and unit is not None:
+            # sd of the mass flow in its own unit: converted to the measured mass unit
+            # (an sd in kg/h for flows in t/h is divided by 1000)
+            if meas.mass_unit is None:
+                raise UnitError(
+                    f"sd column {col!r} is in {unit} but the mass flows of measured carry no "
+                    "unit: give both a unit (pint or 'mass [t/h]') or neither"
+                )
+            from ..boundary import std_in
+            from ..units import Quantity
+
+            factor = float(std_in(Quantity(1.0, unit), f"sd column {col!r}",
+                                  unit=str(meas.mass_unit)))
         out[:, k] = mags * factor
     bad = np.isfinite(values) & ~(np.isfinite(out) & (out >= 0))
     if bad.any():

@@ -136,9 +136,9 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
 
     .. math:: Z_{iK} = -L_{Ki}^T Z_{KK}, \qquad Z_{ii} = 1/d_i - L_{Ki}^T Z_{Ki}.
 
-    Only entries on the pattern of L are formed, so the cost follows the fill of the
-    factor, not n^3. Falls back to solves with the LU factors ``lu`` when no symmetric
-    factorisation is found or the matrix is too large to hold Z.
+    Only entries on the pattern of L are formed and stored (column by column), so time and
+    memory follow the fill of the factor, not n^2. Falls back to block solves with the LU
+    factors ``lu`` only when no symmetric factorisation is found.
 
     References
     ----------
@@ -153,33 +153,56 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
     n = s_mat.shape[0]
     if n == 0 or rows.size == 0:
         return np.zeros(rows.size)
-    factor = None
-    if n <= 6000:
-        try:
-            factor = splu(sparse.csc_matrix(s_mat), permc_spec="MMD_AT_PLUS_A",
-                          diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-        except RuntimeError:
-            factor = None
+    try:
+        factor = splu(sparse.csc_matrix(s_mat), permc_spec="MMD_AT_PLUS_A",
+                      diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+    except RuntimeError:
+        factor = None
     if factor is not None and np.array_equal(factor.perm_r, factor.perm_c):
         lower = factor.L.tocsc()
+        lower.sort_indices()
         d = factor.U.diagonal()
         if np.all(d > 0):
-            z = np.zeros((n, n))
             indptr, indices, data = lower.indptr, lower.indices, lower.data
+            # Z on the pattern of L, column by column (strictly below the diagonal)
+            struct = [indices[indptr[i]:indptr[i + 1]] for i in range(n)]
+            vals = [data[indptr[i]:indptr[i + 1]] for i in range(n)]
+            below = [ks > i for i, ks in enumerate(struct)]
+            struct = [ks[b] for ks, b in zip(struct, below, strict=True)]
+            vals = [ls[b] for ls, b in zip(vals, below, strict=True)]
+            zcol: list[np.ndarray] = [np.empty(0)] * n
+            zdiag = np.empty(n)
             for i in range(n - 1, -1, -1):
-                ks = indices[indptr[i]:indptr[i + 1]]
-                ls = data[indptr[i]:indptr[i + 1]]
-                below = ks > i
-                ks, ls = ks[below], ls[below]
+                ks, ls = struct[i], vals[i]
                 if ks.size:
-                    zik = -(ls @ z[np.ix_(ks, ks)])
-                    z[i, ks] = zik
-                    z[ks, i] = zik
-                    z[i, i] = 1.0 / d[i] - ls @ zik
+                    zkk = np.empty((ks.size, ks.size))
+                    for a, k1 in enumerate(ks.tolist()):
+                        zkk[a, a] = zdiag[k1]
+                        if a + 1 < ks.size:
+                            got = zcol[k1][np.searchsorted(struct[k1], ks[a + 1:])]
+                            zkk[a, a + 1:] = got
+                            zkk[a + 1:, a] = got
+                    zik = -(ls @ zkk)
+                    zcol[i] = zik
+                    zdiag[i] = 1.0 / d[i] - ls @ zik
                 else:
-                    z[i, i] = 1.0 / d[i]
+                    zdiag[i] = 1.0 / d[i]
             pos = factor.perm_c
-            return z[pos[rows], pos[cols]]
+            p, q = pos[rows], pos[cols]
+            lo, hi = np.minimum(p, q), np.maximum(p, q)
+            out = zdiag[lo].copy()
+            off = lo != hi
+            if off.any():
+                col_of = np.repeat(np.arange(n), [ks.size for ks in struct])
+                keys = col_of.astype(np.int64) * n + np.concatenate(struct).astype(np.int64)
+                flat = np.concatenate(zcol)
+                want = lo[off].astype(np.int64) * n + hi[off]
+                at = np.searchsorted(keys, want)
+                at = np.minimum(at, keys.size - 1)
+                if np.all(keys[at] == want):
+                    out[off] = flat[at]
+                    return out
+    # fallback (no symmetric factorisation): columns of the inverse by block solves
     out = np.empty(rows.size)
     for start in range(0, n, 512):
         block = np.zeros((n, min(512, n - start)))

@@ -150,19 +150,22 @@ def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.Dat
         labels = sorted({int(g) for g in groups[:m] if g != outside})
         if not labels:
             continue
-        gix = {g: t for t, g in enumerate(labels)}
+        gix = np.full(int(groups.max()) + 1, -1)
+        gix[labels] = np.arange(len(labels))
         r = np.zeros(len(labels))
         var = np.zeros(len(labels))
-        for j in known:
-            if groups[ends[j, 0]] == groups[ends[j, 1]]:
-                continue  # inside one group: it enters and leaves the joint balance
-            for end, sign in ((ends[j, 1], 1.0), (ends[j, 0], -1.0)):
-                g = int(groups[end])
-                if end < m and g != outside:
-                    r[gix[g]] += sign * q[j]
-                    var[gix[g]] += vq[j]
+        kj = known[groups[ends[known, 0]] != groups[ends[known, 1]]]  # crossing a group edge
+        for col, sign in ((1, 1.0), (0, -1.0)):
+            end = ends[kj, col]
+            g = groups[end]
+            use = (end < m) & (g != outside)
+            np.add.at(r, gix[g[use]], sign * q[kj[use]])
+            np.add.at(var, gix[g[use]], vq[kj[use]])
+        member_lists: dict[int, list[str]] = {}
+        for i in range(m):
+            member_lists.setdefault(int(groups[i]), []).append(fs.nodes[i])
         for g in labels:
-            members = [fs.nodes[i] for i in range(m) if groups[i] == g]
+            members = member_lists[g]
             t = gix[g]
             if var[t] <= 0 and r[t] == 0:
                 continue  # nothing measured around it

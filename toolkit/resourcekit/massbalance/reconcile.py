@@ -17,9 +17,11 @@ linear constraints (flows only, :math:`g = A F`) the solution is closed form (Ku
    \\hat V = V - V B^T (B V B^T)^{-1} B V.
 
 With assays (:math:`g` holds :math:`A F = 0` and :math:`A (F \\circ a_k) = 0`, bilinear) the
-same step is iterated on the linearised constraints until it stops moving (successive
-linearisation / Gauss-Newton, Knepper & Gorman 1980; Crowe 1986; as in STAN, Cencic 2016).
-At the fixed point the Lagrange conditions of the problem hold exactly.
+problem is solved with bounds (:math:`F \\ge 0`, :math:`0 \\le a_k \\le 1`) by sequential
+quadratic programming with an l1 merit line search and an active set on the bounds
+(:mod:`._bilinear`; Nocedal & Wright 2006, ch. 18); convergence is judged on first-order
+optimality and constraint violation. The statistics are those of the problem linearised at
+the solution (Knepper & Gorman 1980; Crowe 1986; as in STAN, Cencic 2016).
 
 Quality tests (Madron 1992; Narasimhan & Jordache 2000, ch. 7): the global test
 :math:`\\gamma = r^T (B V B^T)^{-1} r` with :math:`r = B x - b` against :math:`\\chi^2` with
@@ -140,10 +142,13 @@ def reconcile(
     identify : {"serial", "measurement_test", "none"}
         Gross-error identification. ``serial``: while the global test rejects, flag the
         value with the largest measurement-test :math:`z` above the critical value, treat it
-        as unmeasured and reconcile again (serial elimination, Serth & Heenan 1986).
+        as unmeasured and reconcile again (serial elimination, Serth & Heenan 1986). The
+        result is the final reconciliation (eliminated values labelled ``eliminated``); the
+        steps are in ``result.eliminated``.
         ``measurement_test``: every value whose :math:`z` exceeds the critical value.
     max_iter, tol : int, float
-        Iteration limit and step tolerance (scaled) of the bilinear solver.
+        Bilinear solver: up to ``4 * max_iter`` SQP iterations; ``tol`` on the scaled
+        first-order optimality and balance violation.
     solver : {"auto", "dense", "sparse"}
         Linear algebra. ``sparse`` (flows only) scales to plant-wide flowsheets; ``auto``
         uses it above 1500 streams.
@@ -162,9 +167,12 @@ def reconcile(
 
     Notes
     -----
-    Measurement errors are taken as independent (diagonal :math:`V`). Reconciled values are
-    not bounded: an assay near 0 may come out slightly negative, which the convergence
-    report notes. Unobservable values stay NaN and are listed in ``unobservable``.
+    Measurement errors are taken as independent (diagonal :math:`V`). Bilinear results are
+    bounded (flows >= 0, assays in [0, 1]); a value that ends on its bound raises a
+    :class:`BoundWarning` and is listed in ``convergence.at_bound``. The flows-only closed
+    form is not bounded (a negative flow is noted in the report). Unobservable values stay
+    NaN and are listed in ``unobservable``. The nodal test of every balance is in
+    ``result.nodal_tests`` (Mah, Stanley & Downing 1976).
 
     References
     ----------
