@@ -99,8 +99,10 @@ def browser(built):
     options.binary_location = chromium
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1400,1000",
                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     from selenium.webdriver.chrome.service import Service
 
     driver = webdriver.Chrome(service=Service(driver_bin), options=options)
@@ -170,3 +172,143 @@ def test_certificate_renders_offline(browser, tmp_path):
     driver.get(f"{base}/../certificates/{out.name}")
     text = driver.find_element("tag name", "body").text
     assert "Alice Tanaka" in text and code in text.replace("\n", "")
+
+
+# --- every chart on every page, and every control of every chart (issue 13) ----------------
+
+ALTAIR_DIV = re.compile(r'<div id="(altair-viz-[0-9a-f]+)"')
+PLOTLY_DIV = re.compile(r'<div id="(rk-plotly-[^"]+)" class="rk-plotly"')
+
+# how many of the page's charts are drawn, and the ids of those that are not
+DRAWN = """
+const ids = arguments[0], pl = arguments[1];
+const missing = ids.filter(id => { const e = document.getElementById(id);
+  return !e || !e.querySelector('svg.marks, canvas'); })
+  .concat(pl.filter(id => { const e = document.getElementById(id);
+  return !e || !e.querySelector('svg.main-svg'); }));
+return missing;"""
+
+ERRORS = """
+return Array.from(document.querySelectorAll('[id^=altair-viz-] .error, .rk-plotly .error'))
+  .map(e => e.textContent);"""
+
+
+def _pages(built) -> list[Path]:
+    skip = {"genindex.html", "search.html", "py-modindex.html"}
+    return sorted(p for p in built.rglob("*.html")
+                  if "_static" not in p.parts and "_sources" not in p.parts and p.name not in skip)
+
+
+def _page_errors(driver) -> list[str]:
+    """Uncaught script errors and failed loads (not messages a library writes to the console)."""
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and e.get("source") in ("javascript", "network")
+            and "favicon.ico" not in e["message"]]
+
+
+def test_every_chart_on_every_page_draws_offline(browser, built):
+    driver, base = browser
+    pages = _pages(built)
+    counted = {"altair": 0, "plotly": 0}
+    problems = {}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        altair_ids = ALTAIR_DIV.findall(text)
+        plotly_ids = PLOTLY_DIV.findall(text)
+        driver.get_log("browser")  # drop what earlier pages logged
+        driver.get(f"{base}/{page.relative_to(built).as_posix()}")
+        missing = []
+        if altair_ids or plotly_ids:
+            from selenium.common.exceptions import TimeoutException
+            from selenium.webdriver.support.ui import WebDriverWait
+
+            try:
+                WebDriverWait(driver, 60).until(
+                    lambda d, a=altair_ids, p=plotly_ids: not d.execute_script(DRAWN, a, p))
+            except TimeoutException:
+                missing = driver.execute_script(DRAWN, altair_ids, plotly_ids)
+        shown = driver.execute_script(ERRORS)
+        logged = _page_errors(driver)
+        if missing or shown or logged:
+            problems[page.relative_to(built).as_posix()] = {
+                "not drawn": missing, "shown": shown, "console": logged[:5]}
+        counted["altair"] += len(altair_ids)
+        counted["plotly"] += len(plotly_ids)
+    assert not problems, problems
+    # the lessons' own charts are all there (not one chart of one page)
+    assert counted["altair"] >= 20 and counted["plotly"] >= 3, counted
+    lessons = [p for p in pages if p.parent.name == "lessons"]
+    assert len(lessons) == len(list((REPO / "lessons").glob("*.ipynb")))
+
+
+# the state of one chart: its SVG marks or its canvas pixels
+STATE = """
+const e = document.getElementById(arguments[0]);
+const svg = e.querySelector('svg.marks');
+if (svg) { return svg.outerHTML; }
+const c = e.querySelector('canvas');
+return c ? c.toDataURL() : null;"""
+
+CONTROLS = """
+const e = document.getElementById(arguments[0]);
+return Array.from(e.querySelectorAll('.vega-bindings input, .vega-bindings select'))
+  .map((c, i) => [i, c.tagName.toLowerCase(), c.type || '', c.value,
+                  c.min || '', c.max || '', c.step || '', c.tagName === 'SELECT' ?
+                  Array.from(c.options).map(o => o.value) : []]);"""
+
+MOVE = """
+const e = document.getElementById(arguments[0]);
+const c = e.querySelectorAll('.vega-bindings input, .vega-bindings select')[arguments[1]];
+c.value = arguments[2];
+c.dispatchEvent(new Event('input', {bubbles: true}));
+c.dispatchEvent(new Event('change', {bubbles: true}));
+return c.value;"""
+
+
+def _other_value(kind: str, value: str, low: str, high: str, step: str,
+                 options: list[str]) -> str:
+    """Another option of a select, or a value on the slider's steps away from the current one
+    (a browser snaps a range input to its steps)."""
+    if kind == "select":
+        return next(o for o in options if o != value)
+    low_f, high_f = float(low), float(high)
+    step_f = float(step) if step and step != "any" else (high_f - low_f) / 100
+    for share in (0.2, 0.8, 0.0, 1.0):
+        target = low_f + round(share * (high_f - low_f) / step_f) * step_f
+        if abs(target - float(value)) >= step_f / 2:
+            return repr(round(target, 10))
+    raise AssertionError(f"no other value on a slider {low}..{high} step {step}")
+
+
+def test_every_static_control_moves_its_chart(browser, built):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver, base = browser
+    moved, stuck = [], []
+    for page in _pages(built):
+        text = page.read_text(encoding="utf-8")
+        if "bind" not in text or not ALTAIR_DIV.search(text):
+            continue
+        ids = ALTAIR_DIV.findall(text)
+        driver.get(f"{base}/{page.relative_to(built).as_posix()}")
+        WebDriverWait(driver, 60).until(lambda d, a=ids: not d.execute_script(DRAWN, a, []))
+        for chart in ids:
+            for i, tag, _kind, value, low, high, step, options in driver.execute_script(
+                    CONTROLS, chart):
+                kind = "select" if tag == "select" else "range"
+                if kind == "select" and len(options) < 2:
+                    continue
+                before = driver.execute_script(STATE, chart)
+                new = _other_value(kind, value, low, high, step, options)
+                driver.execute_script(MOVE, chart, i, new)
+                try:
+                    WebDriverWait(driver, 10).until(
+                        lambda d, b=before, c=chart: d.execute_script(STATE, c) != b)
+                    moved.append((page.name, chart, i))
+                except TimeoutException:
+                    stuck.append((page.name, chart, i, value, new))
+                driver.execute_script(MOVE, chart, i, value)  # back as it was
+    assert not stuck, stuck
+    # lessons 01, 02, 03, 04, 05, 06, 07, 08, 09, 10 each bind at least one control
+    assert len({name for name, *_ in moved}) >= 9, moved
