@@ -477,6 +477,98 @@ add("grade_route", "unknown option", lambda: sep.grade_route(
     same_kind_of_material=True, colour="green"), names=("colour",))
 
 
+# ------------------------------------------------------- QA pass 2 (silent wrong, unclear)
+# fit_partition pairs x and p by label: two neighbouring classes swapped in p only
+XQ = np.array([1.0, 1.2, 1.4, 1.5, 1.6, 1.7, 1.8, 2.0, 2.2])
+LQ = [f"c{i}" for i in range(XQ.size)]
+XS = pd.Series(XQ, index=LQ)
+PS = pd.Series(sep.logistic_partition(XQ, 1.6, 0.1), index=LQ)
+SWAP = [LQ[1], LQ[0], *LQ[2:]]
+add("fit_partition", "two labels swapped in p", lambda: sep.fit_partition(XS, PS.loc[SWAP]),
+    lambda r: abs(r.ep - 0.1) < 1e-6 and abs(r.x50 - 1.6) < 1e-6)
+add("fit_partition", "weights paired by label", lambda: sep.fit_partition(
+    XS, PS, weights=pd.Series(np.arange(1.0, 10.0), index=LQ)[::-1]),
+    lambda r: abs(r.ep - 0.1) < 1e-6)
+add("fit_partition", "x one class short", lambda: sep.fit_partition(XQ[:-1], PS.to_numpy()),
+    names=("x",))
+add("fit_partition", "level in percent", lambda: sep.fit_partition(RHO, PR, level=95),
+    names=("level",))
+add("fit_partition_batch", "DataFrame columns reordered, x Series", lambda:
+    sep.fit_partition_batch(XS[::-1], pd.DataFrame([PS.loc[SWAP], PS], index=["a", "b"])),
+    lambda r: np.allclose(r.params["ep"], 0.1, atol=1e-6))
+add("fit_partition_batch", "x labels not p's columns", lambda: sep.fit_partition_batch(
+    XS.rename({"c0": "cX"}), pd.DataFrame([PS, PS])), names=("cX", "c0"))
+# one class unknown with product_yield: the normalising totals are unknown, so is every number
+add("partition_numbers", "NaN class with product_yield", lambda: sep.partition_numbers(
+    np.array([10.0, 20.0, NAN, 40.0]), np.array([10.0, 10.0, 5.0, 2.0]), product_yield=0.27),
+    lambda r: bool(np.isnan(r).all()))
+add("partition_numbers", "NaN class without product_yield", lambda: sep.partition_numbers(
+    np.array([10.0, 20.0, NAN, 40.0]), np.array([10.0, 10.0, 5.0, 2.0])),
+    lambda r: close(r, [1.0, 0.5, NAN, 0.05]))
+U2 = {"rougher": {"split": {"A": 0.9, "B": 0.1}, "concentrate": "Cleaner", "tailing": "tail"},
+      "cleaner": {"split": {"A": 0.9, "B": 0.2}, "concentrate": "conc", "tailing": "rougher"}}
+add("circuit_steady_state", "destination differs from a unit only in case", lambda:
+    sep.circuit_steady_state(U2, {"A": 5.0, "B": 95.0}, "rougher"), names=("Cleaner",))
+add("circuit_steady_state", "unit that receives no feed", lambda: sep.circuit_steady_state(
+    {**UNITS, "spare": {"split": {"A": 0.5, "B": 0.5}, "concentrate": "c", "tailing": "t"}},
+    {"A": 5.0, "B": 95.0}, "rougher"), names=("spare",))
+MILL = {"mill": {"split": {"ore": 1.0}, "concentrate": "cyclone", "tailing": "cyclone"},
+        "cyclone": {"split": {"ore": 2.5 / 3.5}, "concentrate": "mill", "tailing": "product"}}
+add("circuit_steady_state", "feed only in kg/h (no units given)", lambda:
+    sep.circuit_steady_state(MILL, {"ore": Quantity(100000, "kg/h")}, "mill"),
+    lambda r: close(r.unit_feeds.loc["mill", "ore"], 350.0)
+    and close(r.products.loc["product", "ore"], 100.0))
+add("circuit_steady_state", "split as a Series", lambda: sep.circuit_steady_state(
+    {"rougher": {**UNITS["rougher"], "split": pd.Series({"B": 0.1, "A": 0.9})}},
+    {"A": 5.0, "B": 95.0}, "rougher"), lambda r: close(r.products, ref_c.products))
+add("circuit_steady_state", "split as a Quantity in %", lambda: sep.circuit_steady_state(
+    {"rougher": {**UNITS["rougher"], "split": {"A": Quantity(90, "%"), "B": 0.1}}},
+    {"A": 5.0, "B": 95.0}, "rougher"), lambda r: close(r.products, ref_c.products))
+add("circuit_steady_state", "split given as a list", lambda: sep.circuit_steady_state(
+    {"rougher": {**UNITS["rougher"], "split": [0.9, 0.1]}}, {"A": 5.0, "B": 95.0},
+    "rougher"), names=("split",))
+add("circuit_steady_state", "recycle loop with no exit", lambda: sep.circuit_steady_state(
+    {"a": {"split": {"A": 1.0}, "concentrate": "b", "tailing": "out"},
+     "b": {"split": {"A": 1.0}, "concentrate": "a", "tailing": "out"}}, {"A": 1.0}, "a"),
+    names=("'A'",))
+add("CircuitResult.recovery", "component not in the circuit", lambda:
+    ref_c.recovery("C"), names=("'C'",))
+add("CircuitResult.grade", "component not in the circuit", lambda: ref_c.grade("C"),
+    names=("'C'",))
+add("threshold_sweep", "no target mass", lambda: sep.threshold_sweep(
+    [3.0, 4.0], [1.0, 3.5], masses=([0.0, 0.0], [1.0, 1.0]), thresholds=[2.0]),
+    names=("masses[0]",))
+add("threshold_sweep", "count not whole", lambda: sep.threshold_sweep(
+    [3.0, 4.0], [1.0, 3.5], thresholds=2.7), names=("thresholds",))
+add("threshold_sweep", "one threshold in a list", lambda: sep.threshold_sweep(
+    [3.0, 4.0], [1.0, 3.5], thresholds=[2.7]), lambda r: close(r["recovery"], [1.0])
+    and close(r["gangue_recovery"], [0.5]))
+add("two_product", "boolean feed", lambda: sep.two_product(True, 0.4, 0.01), names=("feed",))
+add("two_product", "negative feed_std", lambda: sep.two_product(
+    0.01, 0.42, 0.002, feed_std=-0.001), names=("feed_std",))
+add("two_product", "feed_std in percent as a number", lambda: sep.two_product(
+    0.01, 0.42, 0.002, feed_std=5.0), names=("feed_std",))
+add("two_product", "feed_std as a Quantity in %", lambda: sep.two_product(
+    0.01, 0.42, 0.002, feed_std=Quantity(0.1, "%")), lambda r: close(
+    r.std["recovery"], sep.two_product(0.01, 0.42, 0.002, feed_std=0.001).std["recovery"]))
+add("two_product", "concentrate poorer than feed", lambda: sep.two_product(
+    0.01, 0.002, 0.42), names=("concentrate",))
+add("two_product", "pure zero", lambda: sep.two_product(0.01, 0.42, 0.002, pure=0.0),
+    names=("pure",))
+add("from_masses", "zero feed mass", lambda: sep.from_masses(0.0, 0.05, 0.0, 0.5),
+    names=("feed_mass",))
+add("from_masses", "concentrate heavier than feed", lambda: sep.from_masses(
+    2.0, 0.05, 100.0, 0.5), names=("concentrate_mass",))
+add("three_product", "singular (concentrates alike)", lambda: sep.three_product(
+    FEED3, C13, C13, T3), names=("concentrate",))
+add("grade_route", "4G without same_kind_of_material", lambda: sep.grade_route(
+    properties_used=False), lambda r: r.grade == "4G")
+add("grade_route", "numpy bool answers", lambda: sep.grade_route(
+    same_kind_of_material=np.True_, equivalent_product=np.False_), lambda r: r.grade == "2G")
+add("grade_route", "same_kind missing when properties are used", lambda: sep.grade_route(
+    equivalent_product=True), names=("same_kind_of_material",))
+
+
 # --------------------------------------------------------------------------------- tests
 def table() -> pd.DataFrame:
     rows = []

@@ -41,13 +41,21 @@ class CircuitResult:
     routes: dict[str, str] | None = None
     feed_to: str | None = None
 
+    def _component(self, component: str) -> str:
+        if component not in self.products.columns:
+            from resourcekit.errors import LabelError
+
+            raise LabelError(f"component = {component!r} is not in this circuit; its "
+                             f"components are {list(self.products.columns)}")
+        return component
+
     def grade(self, component: str) -> pd.Series:
         """Grade of ``component`` in each final product. [mass fraction]"""
-        return self.products[component] / self.products.sum(axis=1)
+        return self.products[self._component(component)] / self.products.sum(axis=1)
 
     def recovery(self, component: str) -> pd.Series:
         """Recovery of ``component`` to each final product. [-]"""
-        return self.products[component] / self.feed[component]
+        return self.products[self._component(component)] / self.feed[component]
 
     def recycle_streams(self) -> list[str]:
         """Streams that return material to a unit at or before their source in process order.
@@ -125,7 +133,9 @@ def circuit_steady_state(
         ``{name: {"split": {component: s}, "concentrate": destination,
         "tailing": destination}}``; a destination is another unit's name or the name of a
         final product. s is the fraction of the unit's feed of that component that reports
-        to its concentrate (0-1).
+        to its concentrate (0-1). A destination that differs from a unit's name only in
+        case raises LabelError (it would silently become a product), and so does a unit
+        that receives no stream and is not ``feed_to`` (FlowsheetError).
     feed : mapping
         Fresh feed by component [t/h or any mass flow unit].
     feed_to : str
@@ -168,21 +178,38 @@ def circuit_steady_state(
         raise LabelError(f"feed names a component twice: {comps}")
     if not comps:
         raise DataError("feed is empty: give at least one component")
-    fvec = pd.Series({c: float(amount(feed[c], f"feed[{c!r}]", unit="t/h", units="t/h"))
-                      for c in comps})
+    # plain numbers are read in t/h, quantities converted to t/h (kg/h divided by 1000)
+    fvec = pd.Series({c: float(amount(feed[c], f"feed[{c!r}]", unit="t/h")) for c in comps})
     if fvec.isna().any():
         raise DataError(f"feed holds NaN for {fvec.index[fvec.isna()].tolist()}: a circuit "
                         "cannot be solved with an unknown feed")
     products: list[str] = []
+    splits: dict[str, dict[Any, float]] = {}
+    lower = {str(u).lower(): u for u in units}
+    fed = {feed_to}
     for name, spec in units.items():
         for key in ("split", "concentrate", "tailing"):
             if key not in spec:
                 raise LabelError(f"unit {name!r} lacks {key!r}")
         for key in ("concentrate", "tailing"):
             dest = spec[key]
-            if dest not in units and dest not in products:
+            if dest in units:
+                fed.add(dest)
+                continue
+            near = lower.get(str(dest).lower())
+            if near is not None:
+                raise LabelError(
+                    f"unit {name!r} sends its {key} to {dest!r}, which is not a unit but "
+                    f"differs from unit {near!r} only in case: spell the unit's name exactly "
+                    "(a destination that is not a unit becomes a final product)")
+            if dest not in products:
                 products.append(dest)
         split = spec["split"]
+        if isinstance(split, pd.Series):
+            split = dict(split.items())
+        if not isinstance(split, Mapping):
+            raise DataError(f"split of unit {name!r} must map each component to its split "
+                            f"factor, e.g. {{'A': 0.9, 'B': 0.1}}; got {split!r:.60}")
         missing = [c for c in comps if c not in split]
         if missing:
             raise LabelError(f"unit {name!r} has no split factor for components {missing}")
@@ -190,10 +217,17 @@ def circuit_steady_state(
         if extra:
             raise LabelError(f"unit {name!r} has split factors for {extra}, which are not in "
                              f"the feed {comps}")
+        splits[name] = {}
         for c in comps:
             s = float(number(split[c], f"split of {c!r} in unit {name!r}", allow_nan=False))
             if not 0.0 <= s <= 1.0:
                 raise DataError(f"split of {c!r} in unit {name!r} is {s:g}; expected 0-1")
+            splits[name][c] = s
+    unfed = [u for u in units if u not in fed]
+    if unfed:
+        raise _flowsheet_error(
+            f"units {unfed} receive no feed: neither feed_to = {feed_to!r} nor any stream "
+            "goes to them; check the destinations' spelling, or remove the units")
     n = len(names)
     pos = {u: i for i, u in enumerate(names)}
     feeds = np.zeros((n, len(comps)))
@@ -202,7 +236,7 @@ def circuit_steady_state(
     for k, c in enumerate(comps):
         m = np.zeros((n, n))
         for name, spec in units.items():
-            s = float(spec["split"][c])
+            s = splits[name][c]
             for dest, frac in ((spec["concentrate"], s), (spec["tailing"], 1.0 - s)):
                 if dest in pos:
                     m[pos[dest], pos[name]] += frac
@@ -210,14 +244,14 @@ def circuit_steady_state(
         b[pos[feed_to]] = fvec[c]
         a = np.eye(n) - m
         if abs(np.linalg.det(a)) < 1e-12:
-            raise ValueError(
+            raise _flowsheet_error(
                 f"component {c!r} cannot leave the circuit: a loop of units returns all of it "
                 "(split factors of exactly 0 or 1 around a recycle); no steady state exists"
             )
         u = np.linalg.solve(a, b)
         feeds[:, k] = u
         for name, spec in units.items():
-            s = float(spec["split"][c])
+            s = splits[name][c]
             for kind, frac in (("concentrate", s), ("tailing", 1.0 - s)):
                 flow = frac * u[pos[name]]
                 streams.setdefault(f"{name}.{kind}", {})[c] = flow

@@ -90,14 +90,14 @@ def _check_order(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> None:
     same = np.isclose(c, t, rtol=0, atol=1e-15)
     if np.any(same):
         i = int(np.argmax(np.ravel(same)))
-        raise ValueError(
+        raise DataError(
             f"concentrate grade equals tailing grade (c = t = {np.ravel(c)[i]:g}): the "
             "two-product formula Y = (f - t)/(c - t) is undefined; the products were not separated"
         )
     bad_c = c < f
     if np.any(bad_c):
         i = int(np.argmax(np.ravel(np.broadcast_to(bad_c, np.broadcast(f, c).shape))))
-        raise ValueError(
+        raise DataError(
             f"concentrate grade c = {np.ravel(np.broadcast_to(c, bad_c.shape))[i]:g} is below the "
             f"feed grade f = {np.ravel(np.broadcast_to(f, bad_c.shape))[i]:g}: the two-product "
             "formula needs t <= f <= c (swap concentrate and tailing if A reports to the tailing)"
@@ -105,13 +105,13 @@ def _check_order(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> None:
     bad_t = t > f
     if np.any(bad_t):
         i = int(np.argmax(np.ravel(np.broadcast_to(bad_t, np.broadcast(f, t).shape))))
-        raise ValueError(
+        raise DataError(
             f"tailing grade t = {np.ravel(np.broadcast_to(t, bad_t.shape))[i]:g} is above the "
             f"feed grade f = {np.ravel(np.broadcast_to(f, bad_t.shape))[i]:g}: the two-product "
             "formula needs t <= f <= c"
         )
     if np.any(c > m) or np.any(f >= m):
-        raise ValueError(
+        raise DataError(
             f"pure = {m:g} must exceed the feed grade and be at least the concentrate grade "
             "(pure is the grade of A in the pure valuable mineral, 1 for A itself)"
         )
@@ -133,12 +133,28 @@ def _measures(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> dict[str
         }
 
 
+def _assay_std(sd: Any, name: str) -> np.ndarray:
+    """An assay standard deviation as a mass fraction (a Quantity in % is converted)."""
+    if sd is None:
+        return np.asarray(0.0)
+    from resourcekit.boundary import std_in
+
+    arr = np.asarray(std_in(sd, name, unit="dimensionless"), float)
+    big = arr[np.isfinite(arr) & (arr > 1.0)]
+    if big.size:
+        raise DataError(
+            f"{name} = {float(big[0]):g} is above 1: assay standard deviations are mass "
+            f"fractions like the grades; for percent pass Quantity({float(big[0]):g}, '%')")
+    return arr
+
+
 def _propagate(
     f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float, sds: tuple[Any, Any, Any]
 ) -> dict[str, np.ndarray]:
     """First-order (delta-method) propagation by central differences, assays independent."""
     base = [np.asarray(f, float), np.asarray(c, float), np.asarray(t, float)]
-    sd = [np.asarray(0.0 if s is None else _kind.grade(s, "assay std"), float) for s in sds]
+    sd = [_assay_std(s, name) for s, name in
+          zip(sds, ("feed_std", "concentrate_std", "tailing_std"), strict=True)]
     var: dict[str, np.ndarray] = {}
     for k in range(3):
         step = 1e-6 * np.maximum(np.abs(base[k]), 1e-9)
@@ -176,7 +192,7 @@ def _result(
 def _pure(pure: Any) -> float:
     m = float(_kind.grade(pure, "pure"))
     if m <= 0:
-        raise ValueError(f"pure = {m:g} must be > 0 (grade of A in the pure valuable mineral)")
+        raise DataError(f"pure = {m:g} must be > 0 (grade of A in the pure valuable mineral)")
     return m
 
 
@@ -314,16 +330,16 @@ def from_masses(
     m = _pure(pure)
     fm, cm, f, c = np.broadcast_arrays(fm, cm, f, c)
     if np.any(fm <= 0):
-        raise ValueError("feed_mass must be > 0")
+        raise DataError("feed_mass must be > 0")
     if np.any(cm >= fm):
         i = int(np.argmax(np.ravel(cm >= fm)))
-        raise ValueError(
+        raise DataError(
             f"concentrate_mass = {np.ravel(cm)[i]:g} is not below feed_mass = "
             f"{np.ravel(fm)[i]:g}: a two-product split needs 0 <= C < F"
         )
     metal_t = fm * f - cm * c
     if np.any(metal_t < -1e-12 * np.maximum(fm * f, 1e-300)):
-        raise ValueError(
+        raise DataError(
             "the concentrate holds more A than the feed (C c > F f): check masses and grades"
         )
     with np.errstate(invalid="ignore"):
@@ -553,14 +569,14 @@ def three_product(
     a = np.column_stack([c1 - t, c2 - t])
     cond = np.linalg.cond(a)
     if not np.isfinite(cond) or cond > 1e8:
-        raise ValueError(
+        raise DataError(
             "the three-product system is singular: the two concentrates are not enriched in "
             f"different metals (matrix condition number {cond:.3g})"
         )
     y12 = np.linalg.solve(a, f - t)
     yields = np.array([y12[0], y12[1], 1.0 - y12.sum()])
     if np.any(yields < -1e-9) or np.any(yields > 1 + 1e-9):
-        raise ValueError(
+        raise DataError(
             f"mass yields {np.round(yields, 4).tolist()} fall outside [0, 1]: the assays are "
             "inconsistent (check that concentrate1 is rich in the first metal and concentrate2 "
             "in the second, and that the tailing is poorer than the feed)"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from resourcekit.errors import DataError, OptionError
@@ -110,14 +111,14 @@ class RouteGrade(NamedTuple):
 def _flag(value: Any, name: str) -> bool | None:
     if value is None:
         return None
-    if isinstance(value, bool):
-        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
     raise DataError(f"{name} = {value!r}: answer True, False or None (not known)")
 
 
 def grade_route(
     *,
-    same_kind_of_material: bool,
+    same_kind_of_material: bool | None = None,
     properties_used: bool = True,
     same_function: bool | None = None,
     equivalent_product: bool | None = None,
@@ -140,8 +141,9 @@ def grade_route(
 
     Parameters
     ----------
-    same_kind_of_material : bool
-        The product is the same kind of material as the waste (metal to metal, PET to PET).
+    same_kind_of_material : bool, optional
+        Needed unless ``properties_used=False`` (4G is decided without it). The product is
+        the same kind of material as the waste (metal to metal, PET to PET).
     properties_used : bool
         The material's properties are used (False for fill, road bed: only its bulk).
     same_function : bool, optional
@@ -159,7 +161,8 @@ def grade_route(
     Raises
     ------
     DataError
-        If an answer needed for the decision is missing (None) or not a bool.
+        If an answer needed for the decision is missing (None) or not a bool (numpy bools
+        are accepted).
 
     References
     ----------
@@ -182,11 +185,15 @@ def grade_route(
     same_fn = _flag(same_function, "same_function")
     equivalent = _flag(equivalent_product, "equivalent_product")
     more = _flag(more_valuable_than_raw_material, "more_valuable_than_raw_material")
-    if used is None or same_kind is None:
-        raise DataError("properties_used and same_kind_of_material must be answered (True or "
-                        "False) to grade a route")
+    if used is None:
+        raise DataError("properties_used must be answered (True or False) to grade a route")
     if not used:
+        # 4G is decided by the first question: the later answers do not matter
         grade, reason = "4G", "the material's properties are not used (harmless absorption)"
+    elif same_kind is None:
+        raise DataError("same_kind_of_material must be answered (True or False) for a route "
+                        "that uses the material's properties: same kind (1G/2G/UG) or "
+                        "another kind (3G)?")
     elif not same_kind:
         grade, reason = "3G", ("becomes a raw material of a different kind, unrelated to the "
                                "original function")

@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from resourcekit.errors import DataError, LabelError, ResourcekitWarning, UnitError
+from resourcekit.errors import (
+    DataError,
+    LabelError,
+    MissingValueWarning,
+    ResourcekitWarning,
+    UnitError,
+)
 from resourcekit.units import is_quantity
 
 from . import _kind
@@ -70,6 +76,9 @@ def partition_numbers(
     feed : array or Series
         Without ``product_yield``: mass of each class in the feed (any mass unit, or % of feed).
         With ``product_yield``: the feed's class distribution (fractions or %, normalised here).
+        NaN in a class: without ``product_yield`` only that class's number is NaN; with it,
+        the totals that normalise the distributions are unknown, so every number is NaN (a
+        MissingValueWarning says so).
     product : array or Series
         The same for the coarse/dense product (underflow, sinks), same basis as ``feed``.
     product_yield : float, optional
@@ -123,12 +132,25 @@ def partition_numbers(
         raise LabelError(f"feed has {f.shape} classes but product has {u.shape}")
     if f.size == 0:
         raise DataError("feed and product hold no classes")
+    labels = tmpl.index if isinstance(tmpl, pd.Series) else range(f.size)
     if product_yield is not None:
         y = float(_kind.fraction(product_yield, "product_yield"))
-        f = f / np.nansum(f)
-        u = u / np.nansum(u) * y
+        missing = np.isnan(f) | np.isnan(u)
+        if np.any(missing):
+            # Each distribution is normalised by its own total; with one class unknown the
+            # totals are unknown, so is every partition number (not only that class's).
+            names = [labels[i] for i in np.flatnonzero(missing)]
+            warnings.warn(
+                f"feed or product has no value for classes {names}: with product_yield the "
+                "distributions are normalised to their totals, which are then unknown, so "
+                "every partition number is NaN; fill the class, or pass the masses of each "
+                "class without product_yield", MissingValueWarning, stacklevel=2)
+            f = np.full_like(f, np.nan)
+            u = np.full_like(u, np.nan)
+        else:
+            f = f / f.sum()
+            u = u / u.sum() * y
     empty = f <= 0
-    labels = tmpl.index if isinstance(tmpl, pd.Series) else range(f.size)
     if np.any(empty):
         i = int(np.argmax(empty))
         raise DataError(f"feed class {labels[i]!r} has no mass: its partition number is "
@@ -180,14 +202,51 @@ def _correct_bypass(p: np.ndarray, rf: float, labels: Any) -> np.ndarray:
 # ------------------------------------------------------------------------------ batch fitting
 
 
+def _align_classes(x: Any, p: Any, weights: Any) -> tuple[Any, Any, Any]:
+    """Pair x, p and weights by label, never by position (LabelError on a mismatch).
+
+    One curve: Series are aligned on their index (:func:`resourcekit.boundary.align`); arrays
+    must have the same length. Many curves: a DataFrame ``p`` has one row per curve and one
+    column per class; a Series ``x`` or ``weights`` is aligned on ``p``'s columns and a
+    DataFrame one on its rows and columns.
+    """
+    if not isinstance(p, pd.DataFrame):
+        if np.ndim(getattr(p, "values", p)) > 1:
+            return x, p, weights  # plain 2-D arrays: shapes are checked by the caller
+        _, got = _kind.align({"p": p, "x": x, "weights": weights})
+        return got["x"], got["p"], got["weights"]
+    out = {}
+    for name, value in (("x", x), ("weights", weights)):
+        if isinstance(value, pd.Series):
+            _, got = _kind.align({"p columns": pd.Series(0.0, index=p.columns), name: value})
+            value = got[name]
+        elif isinstance(value, pd.DataFrame):
+            _, got = _kind.align({"p": p, name: value})
+            _, cols = _kind.align({"p columns": pd.Series(0.0, index=p.columns),
+                                   f"{name} columns": value.T})
+            value = cols[f"{name} columns"].T.loc[p.index]
+        out[name] = value
+    return out["x"], p, out["weights"]
+
+
 def _prepare(x: Any, p: Any, weights: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x, p, weights = _align_classes(x, p, weights)
     pa = np.atleast_2d(np.asarray(getattr(p, "values", p), dtype=float))
     xa = np.asarray(getattr(x, "values", x), dtype=float)
+    if xa.ndim <= 1 and xa.size != pa.shape[-1]:
+        raise LabelError(f"x has {xa.size} classes but p has {pa.shape[-1]}: give one x per "
+                         "class (pandas inputs are paired by label)")
     xa = np.broadcast_to(np.atleast_2d(xa), pa.shape) if xa.ndim <= 1 else xa
     if xa.shape != pa.shape:
-        raise DataError(f"x has shape {xa.shape} but p has shape {pa.shape}")
-    wa = np.ones_like(pa) if weights is None else np.broadcast_to(
-        np.atleast_2d(np.asarray(weights, dtype=float)), pa.shape)
+        raise LabelError(f"x has shape {xa.shape} but p has shape {pa.shape}")
+    if weights is None:
+        wa = np.ones_like(pa)
+    else:
+        wa = np.atleast_2d(np.asarray(getattr(weights, "values", weights), dtype=float))
+        if wa.shape[-1] != pa.shape[-1] or wa.shape[0] not in (1, pa.shape[0]):
+            raise LabelError(f"weights has shape {wa.shape} but p has shape {pa.shape}: give "
+                             "one weight per class (and per curve)")
+        wa = np.broadcast_to(wa, pa.shape)
     for name, arr in (("x", xa), ("p", pa), ("weights", wa)):
         if not np.all(np.isfinite(arr)):
             raise DataError(f"{name} contains NaN or infinite values")
@@ -269,7 +328,7 @@ def fit_partition(
     monotone_tol : float
         Largest fall of p with rising x tolerated as noise (models without fish-hook).
     level : float
-        Confidence level of the intervals.
+        Confidence level of the intervals, in (0, 1) (0.95 for 95 %).
 
     Returns
     -------
@@ -306,8 +365,12 @@ def fit_partition(
     """
     if np.ndim(getattr(p, "values", p)) != 1:
         raise DataError("fit_partition takes one curve (1-D p); use fit_partition_batch")
+    lv = float(_kind.number(level, "level", allow_nan=False))
+    if not 0.0 < lv < 1.0:
+        raise DataError(f"level = {lv:g} must lie in (0, 1): pass a fraction, e.g. 0.95 "
+                        "for 95 % intervals")
     prob, xs, ps, ws, theta, _, conv = _run(x, p, model, weights, bypass, monotone_tol)
-    return _single(prob, xs, ps, ws, theta, bool(conv[0]), level)
+    return _single(prob, xs, ps, ws, theta, bool(conv[0]), lv)
 
 
 def fit_partition_batch(

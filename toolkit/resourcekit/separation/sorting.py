@@ -41,6 +41,11 @@ def _signals(signal_target: Any, signal_other: Any, masses: Any):
         if np.isnan(mt).any() or np.isnan(mo).any():
             raise DataError("masses hold NaN: a particle of unknown mass cannot be counted; "
                             "drop it from both the signals and the masses")
+        for name, m, what in (("masses[0]", mt, "recovery"), ("masses[1]", mo,
+                                                               "gangue_recovery")):
+            if not m.sum() > 0:
+                raise DataError(f"{name} sum to {m.sum():g}: with no mass of that material "
+                                f"its {what} is undefined; give the particles' masses (> 0)")
     return st, so, mt, mo
 
 
@@ -64,7 +69,8 @@ def threshold_sweep(
     masses : pair of arrays, optional
         Particle masses ``(masses_target, masses_other)``; default: count basis.
     thresholds : array, int or None
-        Thresholds to evaluate; an int n gives n evenly spaced values over the signal range;
+        Thresholds to evaluate; an int n (>= 2) gives n evenly spaced values over the signal
+        range (a non-whole number raises DataError: pass ``[2.7]`` for one threshold);
         None gives every distinct signal value (the full trade-off curve).
     accept : {"above", "below"}
         Which side of the threshold goes to the product.
@@ -124,7 +130,13 @@ def threshold_sweep(
         th = s[idx]
     else:
         if np.ndim(thresholds) == 0:
-            n = int(_kind.number(thresholds, "thresholds", low=2, allow_nan=False))
+            count = float(_kind.number(thresholds, "thresholds", low=2, allow_nan=False))
+            if count != int(count):
+                raise DataError(
+                    f"thresholds = {count:g}: a single number is a count of evenly spaced "
+                    f"thresholds and must be a whole number; for one threshold at {count:g} "
+                    f"pass a list, thresholds=[{count:g}]")
+            n = int(count)
             th = np.linspace(s[0], s[-1], n)
         else:
             th = np.atleast_1d(_kind.number(thresholds, "thresholds", allow_nan=False)
