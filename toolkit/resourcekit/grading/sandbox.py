@@ -275,9 +275,12 @@ def sandbox_problem() -> str | None:
 
 
 def processes_of(uids: set[int] | list[int]) -> list[int]:
-    """Host pids of every process whose real, effective or saved user id is in ``uids``."""
+    """Host pids of every live process whose real, effective or saved user id is in ``uids``.
+
+    Zombies (dead, waiting for their parent to reap them) are not counted.
+    """
     wanted = {str(u) for u in uids}
-    found = []
+    found: list[int] = []
     if not wanted:
         return found
     for entry in os.scandir("/proc"):
@@ -286,6 +289,8 @@ def processes_of(uids: set[int] | list[int]) -> list[int]:
         try:
             with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as fh:
                 for line in fh:
+                    if line.startswith("State:") and line.split()[1] == "Z":
+                        break
                     if line.startswith("Uid:"):
                         if wanted & set(line.split()[1:4]):
                             found.append(int(entry.name))
@@ -295,14 +300,50 @@ def processes_of(uids: set[int] | list[int]) -> list[int]:
     return found
 
 
+def _stat(pid: int | str) -> list[str]:
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if int(_stat(entry.name)[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
+
+
+def _running(pid: int) -> bool:
+    """True for a live process (a zombie, dead and waiting to be reaped, is not)."""
+    try:
+        return _stat(pid)[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def kill_sandbox(uids: set[int] | list[int], *, timeout: float = 5.0,
                  processes: list[Any] | None = None) -> list[int]:
     """Kill every process of the sandbox user ids ``uids``; return those still alive (none).
 
-    ``processes`` (``subprocess.Popen`` objects of the bwrap launchers) are killed and reaped
-    first. Then every process running as one of ``uids`` gets ``SIGKILL`` until none is left or
-    ``timeout`` [s] passes.
+    ``processes`` (``subprocess.Popen`` objects of the bwrap launchers) go first: the init
+    process of each sandbox's PID namespace (bwrap's child) is killed, which makes Linux kill
+    every process in that namespace, then the launcher itself is killed and reaped. Then every
+    process running as one of ``uids`` gets ``SIGKILL`` until none is left (nor any of those
+    init processes) or ``timeout`` [s] passes.
     """
+    inits: list[int] = []
+    for proc in processes or []:
+        if proc.poll() is None:
+            inits += _children(proc.pid)
+    for pid in inits:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     for proc in processes or []:
         try:
             if proc.poll() is None:
@@ -315,7 +356,7 @@ def kill_sandbox(uids: set[int] | list[int], *, timeout: float = 5.0,
             pass
     deadline = time.monotonic() + timeout
     while True:
-        alive = processes_of(uids)
+        alive = processes_of(uids) + [p for p in inits if _running(p)]
         if not alive or time.monotonic() > deadline:
             return alive
         for pid in alive:
