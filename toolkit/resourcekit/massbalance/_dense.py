@@ -98,7 +98,9 @@ def _few_threads() -> Any:
 # ---------------------------------------------------------------------- core solver
 def _solve_dense(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, tol: float,
                  z0: np.ndarray | None = None) -> dict[str, Any]:
-    """Iterated projection (one step is exact when the constraints are linear)."""
+    """Closed form (flows only) or SQP (bilinear), then the statistics at the solution."""
+    if prob.n * prob.ncol > 2000:  # large dense products: BLAS threads pay off
+        return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0)
     with _few_threads():
         return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0)
 
