@@ -178,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                 line += (f" {'passed' if r['passed'] else 'not passed'}"
                          + (f"; certificate {r['certificate_code']}"
                             if r["certificate_code"] else ""))
+            if r.get("status", "graded") != "graded":  # refused or broke off: say why
+                line += f" [{r['status']}: {(r.get('problems') or [''])[0]}]"
             print(line)
         print(f"graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s; "
               f"gradebook: {out / 'gradebook.csv'}")
