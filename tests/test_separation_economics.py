@@ -78,11 +78,71 @@ def test_no_design_beats_the_ideal_separation_curve(classes):
     assert (res.table["recovery"] <= res.table["liberation_recovery"] + 1e-9).all()
 
 
+def _ideal_by_hand(w, g, recovery):
+    """Best purity at a recovery, a class may be taken in part: mass and metal grow linearly
+    with the share taken, so bisect on the share of the class that crosses the recovery."""
+    order = np.argsort(-g)
+    w, g = w[order] / w.sum(), g[order]
+    need = recovery * (w * g).sum()
+    mass = metal = 0.0
+    for wi, gi in zip(w, g, strict=True):
+        if metal + wi * gi >= need:
+            lo, hi = 0.0, 1.0
+            for _ in range(200):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if metal + mid * wi * gi < need else (lo, mid)
+            return (metal + hi * wi * gi) / (mass + hi * wi)
+        mass, metal = mass + wi, metal + wi * gi
+    return metal / mass
+
+
+def test_liberation_limit_takes_part_of_a_class(classes):
+    """QA: the limit was read at class vertices only (0.957); a sorter can take part of a
+    class, so at the 0.5 recovery floor the ideal curve gives 0.974 (free Cu and part of the
+    0.935 class). Checked against a bisection by hand and a small case by hand."""
+    res = _ce(classes)
+    w = classes["mass_kg"].to_numpy(float)
+    g = classes["grade"].to_numpy(float)
+    assert res.liberation_limit == pytest.approx(_ideal_by_hand(w, g, 0.5), rel=1e-9)
+    assert res.liberation_limit == pytest.approx(0.9744, abs=1e-4)
+    assert res.liberation_limit > 0.957
+    # by hand: free A (metal 0.1 of 0.24) and a quarter of the 0.8 class -> 0.12/0.125
+    small = pd.DataFrame({"mass": [60, 20, 10, 10], "grade": [0.0, 0.3, 0.8, 1.0]})
+    kw = dict(price_tiers=[(0.6, 1000.0)], cost_per_tonne=2.0, max_stages=3, n_cuts=10,
+              n_targets=5)
+    assert sep.cost_effect(small, **kw).liberation_limit == pytest.approx(0.96, rel=1e-12)
+    # recovery floor 0.3 is met by the free A alone: its grade
+    assert sep.cost_effect(small, min_recovery=0.3, **kw).liberation_limit == 1.0
+    # floor 1: every class with metal, whole: 0.24/0.4
+    assert sep.cost_effect(small, min_recovery=1.0, **kw).liberation_limit == pytest.approx(
+        0.6, rel=1e-9)
+
+
+def test_ideal_recovery_at_a_purity_between_vertices(classes):
+    """liberation_recovery is the exact ideal recovery at the target purity (part of a class
+    taken), not a chord between vertices in the grade-recovery plane."""
+    res = _ce(classes)
+    w = classes["mass_kg"].to_numpy(float)
+    g = classes["grade"].to_numpy(float)
+    partial = res.table[res.table["liberation_recovery"] < 1.0]
+    assert len(partial) >= 10
+    for target, r_star in partial["liberation_recovery"].items():
+        # the purity the ideal curve gives at that recovery is the target itself
+        assert _ideal_by_hand(w, g, r_star) == pytest.approx(target, rel=1e-9)
+
+
 def test_lesson_case_wall_and_limit(classes):
     res = _ce(classes)
-    # the wall sits at the liberation limit: near 0.957 purity the remaining impurity is in
-    # locked particles of 0.94 grade, and stages multiply (7 -> 19 within 1 % purity)
-    assert abs(res.technical_wall - res.liberation_limit) < 0.01
+    # the wall sits at the ideal curve's vertex "free Cu + the whole 0.935 and 0.849
+    # classes" (0.957): purer products must split locked classes of close grade, and stages
+    # multiply (7 -> 19 within 1 % purity); the liberation limit, which may take part of a
+    # class, lies above the wall
+    w = classes["mass_kg"].to_numpy()
+    g = classes["grade"].to_numpy()
+    rich = g >= 0.84
+    vertex = (w[rich] * g[rich]).sum() / w[rich].sum()
+    assert abs(res.technical_wall - vertex) < 0.005
+    assert res.technical_wall < res.liberation_limit
     assert res.rational_limit < res.technical_wall
     # the rational limit is the first design above the 0.9 price tier
     assert 0.9 <= res.rational_limit < 0.93

@@ -200,7 +200,9 @@ class CostEffectResult:
         its marginal value. [mass fraction]
     liberation_limit : float
         Highest purity of the ideal separation curve with recovery >= the recovery floor
-        (what liberation allows). [mass fraction]
+        ``min_recovery`` (what liberation allows). A sorter can take part of a class (some
+        of its particles), so the curve is read between its vertices too: at the floor, the
+        last class is taken only as far as the floor needs. [mass fraction]
     designs : DataFrame
         Every design evaluated: ``n_stages``, ``cut``, ``purity``, ``recovery``,
         ``stage_passes``, ``value``, ``cost``, ``profit``.
@@ -349,8 +351,14 @@ def cost_effect(
     >>> cls = pd.DataFrame({"mass": [60, 20, 10, 10], "grade": [0.0, 0.3, 0.8, 1.0]})
     >>> res = cost_effect(cls, price_tiers=[(0.6, 1000.0), (0.85, 1500.0)],
     ...                   cost_per_tonne=2.0, cost_per_stage=1.0)
-    >>> round(res.rational_limit, 3), round(res.technical_wall, 3), res.liberation_limit
-    (0.855, 0.909, 0.9)
+    >>> round(res.rational_limit, 3), round(res.technical_wall, 3)
+    (0.863, 0.935)
+
+    Liberation limit at 50 % recovery: the free A (metal 0.1 per t of feed, of 0.24) and a
+    quarter of the 0.8-grade class (metal 0.02, mass 0.025): 0.12/0.125 = 0.96.
+
+    >>> round(res.liberation_limit, 6)
+    0.96
     """
     for col in (mass, grade):
         if col not in getattr(classes, "columns", ()):
@@ -401,11 +409,12 @@ def cost_effect(
         designs["n_stages"]
     designs["profit"] = designs["value"] - designs["cost"]
 
-    lib_p, lib_r = _ideal(w, g)
     top = float(g.max())
     # denser near the top, where the wall is: equal steps in log(top - target)
     targets = top - (top - f) * np.geomspace(1.0, 1e-3, int(n_targets) + 1)[1:]
-    r_star = np.interp(targets, lib_p, lib_r)
+    # the ideal curve's recovery at each target, a class may be taken in part (exact, not a
+    # chord between vertices)
+    r_star = _ideal_recovery_at(w, g, targets)
     dp = designs["purity"].to_numpy()[:, None]
     dr = designs["recovery"].to_numpy()[:, None]
     ok = (dp >= targets[None, :] - 1e-12) & (dr >= recovery_efficiency * r_star[None, :])
@@ -445,18 +454,74 @@ def cost_effect(
             i_wall = int(steep[0])
     wall = float(table["purity"].iloc[i_wall])
     limit = float(table.loc[table["profit"].idxmax(), "purity"])
-    above = lib_r >= min_recovery
-    liberation = float(lib_p[above].max()) if above.any() else float("nan")
+    liberation = _ideal_purity_at(w, g, float(min_recovery))
     return CostEffectResult(table=table, technical_wall=wall, rational_limit=limit,
                             liberation_limit=liberation, designs=designs,
                             wall_factor=float(wall_factor))
 
 
 def _ideal(w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ideal curve as (purity rising, recovery falling), classes taken richest first."""
+    """Ideal curve's vertices as (purity rising, recovery falling), classes taken richest
+    first (every vertex: whole classes only)."""
     order = np.argsort(-g, kind="stable")
     cm = np.cumsum(w[order])
     ca = np.cumsum(w[order] * g[order])
     purity = ca / cm
     rec = ca / ca[-1] if ca[-1] > 0 else np.zeros_like(ca)
     return purity[::-1], rec[::-1]
+
+
+def _cumulative(w: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grades richest first, and cumulative mass M_k and metal A_k after k classes
+    (k = 0..n, starting at 0)."""
+    order = np.argsort(-g, kind="stable")
+    gs, ws = g[order], w[order]
+    return gs, np.r_[0.0, np.cumsum(ws)], np.r_[0.0, np.cumsum(ws * gs)]
+
+
+def _ideal_recovery_at(w: np.ndarray, g: np.ndarray, target: np.ndarray) -> np.ndarray:
+    r"""Highest recovery at purity >= ``target`` when a class may be taken in part.
+
+    Classes are taken richest first; between two vertices a share :math:`\alpha` of the next
+    class k is taken (a sorter can take some of a class's particles), which moves mass and
+    metal linearly: :math:`p = (A + \alpha a_k)/(M + \alpha m_k)`. Solving for the target
+    purity gives :math:`\alpha = (p^* M - A)/(a_k - p^* m_k)` and
+    :math:`R = (A + \alpha a_k)/A_n`. The curve is straight between vertices in the
+    yield-metal plane (Fuerstenau upgrading curve), not in the grade-recovery plane.
+    """
+    gs, cm, ca = _cumulative(w, g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pur = np.where(cm[1:] > 0, ca[1:] / np.where(cm[1:] > 0, cm[1:], 1.0), gs[0])
+    target = np.asarray(target, dtype=float)
+    # k: number of whole classes whose cumulative purity still reaches the target (>= 1)
+    k = np.searchsorted(-pur, -target - 1e-12, side="right")
+    k = np.clip(k, 1, gs.size)
+    out = np.empty_like(target)
+    whole = k >= gs.size
+    out[whole] = 1.0
+    kk = k[~whole]
+    tgt = target[~whole]
+    m_next = cm[kk + 1] - cm[kk]
+    a_next = ca[kk + 1] - ca[kk]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = (tgt * cm[kk] - ca[kk]) / (a_next - tgt * m_next)
+    alpha = np.clip(np.nan_to_num(alpha, nan=0.0), 0.0, 1.0)
+    out[~whole] = (ca[kk] + alpha * a_next) / ca[-1]
+    return out
+
+
+def _ideal_purity_at(w: np.ndarray, g: np.ndarray, recovery: float) -> float:
+    r"""Highest purity with recovery >= ``recovery`` when a class may be taken in part.
+
+    The first class k whose whole take reaches the recovery is taken only as far as needed:
+    metal :math:`R A_n - A_{k-1}`, mass that over :math:`g_k`, so
+    :math:`p = R A_n / (M_{k-1} + (R A_n - A_{k-1})/g_k)` (the richest class alone: its grade).
+    """
+    gs, cm, ca = _cumulative(w, g)
+    need = recovery * ca[-1]
+    k = int(np.searchsorted(ca[1:], need - 1e-12 * ca[-1], side="left")) + 1
+    k = min(k, gs.size)
+    if k == 1 or need <= 0:
+        return float(gs[0])
+    mass = cm[k - 1] + max(need - ca[k - 1], 0.0) / gs[k - 1]
+    return float(need / mass)
