@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -72,15 +73,25 @@ def _tsne(X: np.ndarray, n_components: int, random_state: int, **options: Any) -
         options.setdefault("init", "pca")
         return TSNE(n_components=n_components, random_state=random_state,
                     **options).fit_transform(X)
-    # openTSNE (Policar et al. 2024, J. Stat. Softw. 109(3)): FFT-accelerated interpolation
-    # (Linderman et al. 2019) for n_components <= 2, Barnes-Hut above; no numba, so no JIT
-    # cost in a fresh process.
+    # openTSNE (Policar et al. 2024, J. Stat. Softw. 109(3)): its own choice of gradient
+    # (Barnes-Hut below 10,000 rows, FFT interpolation of Linderman et al. 2019 above); no
+    # numba, so no JIT cost in a fresh process.
     options.setdefault("initialization", options.pop("init", "pca"))
     options.setdefault("n_jobs", 1)
-    options.setdefault("negative_gradient_method", "fft" if n_components <= 2 else "bh")
-    model = openTSNE.TSNE(n_components=n_components, random_state=random_state,
-                          verbose=False, **options)
-    return np.asarray(model.fit(X))
+    # Exact neighbours (scikit-learn) up to 10,000 rows, Annoy above. openTSNE probes for
+    # pynndescent by importing it, and that import compiles numba code (about 20 s CPU in a
+    # fresh process) that these methods never use: the probe is answered "not installed".
+    options.setdefault("neighbors", "exact" if len(X) <= 10_000 else "annoy")
+    block = options["neighbors"] in ("exact", "annoy") and "pynndescent" not in sys.modules
+    if block:
+        sys.modules["pynndescent"] = None  # type: ignore[assignment]
+    try:
+        model = openTSNE.TSNE(n_components=n_components, random_state=random_state,
+                              verbose=False, **options)
+        return np.asarray(model.fit(X))
+    finally:
+        if block:
+            del sys.modules["pynndescent"]
 
 
 def _umap(X: np.ndarray, n_components: int, random_state: int, **options: Any) -> np.ndarray:
@@ -109,7 +120,7 @@ EMBED_METHODS: dict[str, tuple[Any, str, str]] = {
              "200 epochs (McInnes et al. 2018, arXiv:1802.03426)"),
     "pca": (_pca, "PC", "principal components (scikit-learn PCA)"),
     "tsne": (_tsne, "tSNE", "t-SNE, init='pca' (van der Maaten & Hinton 2008): openTSNE when "
-             "installed (FFT gradients, Linderman et al. 2019), else scikit-learn"),
+             "installed (Policar et al. 2024), else scikit-learn"),
 }
 
 
