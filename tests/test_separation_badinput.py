@@ -568,6 +568,24 @@ add("grade_route", "numpy bool answers", lambda: sep.grade_route(
 add("grade_route", "same_kind missing when properties are used", lambda: sep.grade_route(
     equivalent_product=True), names=("same_kind_of_material",))
 
+# one number where one is due; whole numbers where a count is due (no silent truncation)
+add("partition_curve", "parameter given as a Series", lambda: sep.partition_curve(
+    RHO, x50=pd.Series([1.6, 1.7]), ep=0.05), names=("x50",))
+add("two_product", "pure given as an array", lambda: sep.two_product(
+    0.01, 0.42, 0.002, pure=[0.8, 0.9]), names=("pure",))
+add("partition_numbers", "product_yield given as an array", lambda: sep.partition_numbers(
+    FEEDP, UNDER, product_yield=[0.4, 0.5]), names=("product_yield",))
+add("countercurrent_cascade", "n_stages not whole", lambda: sep.countercurrent_cascade(
+    0.7, 2.5), names=("n_stages",))
+add("countercurrent_cascade", "split as text", lambda: sep.countercurrent_cascade(
+    "0.7", 2), names=("split",))
+add("countercurrent_cascade", "numpy integer stages", lambda: sep.countercurrent_cascade(
+    0.75, np.int64(3)), lambda r: close(r[0], 0.675))
+add("cost_effect", "max_stages not whole", lambda: sep.cost_effect(
+    CE, **{**CE_KW, "max_stages": 2.5}), names=("max_stages",))
+add("cost_effect", "n_cuts not whole", lambda: sep.cost_effect(
+    CE, **{**CE_KW, "n_cuts": 40.5}), names=("n_cuts",))
+
 
 # --------------------------------------------------------------------------------- tests
 def table() -> pd.DataFrame:

@@ -48,3 +48,27 @@ def grade_column(column: pd.Series, label: str) -> np.ndarray:
     """Grades of one column, with the unit of its pint dtype or its name (``"grade [%]"``)."""
     values, unit = column_values(column, label)
     return fraction(values, label, units=unit)
+
+
+def one(value: Any, name: str) -> float:
+    """The single number in ``value`` (already read by a boundary reader), as a float.
+
+    An array or Series of several values where one number is due raises DataError naming
+    ``name`` (``float()`` would give a bare TypeError).
+    """
+    if np.size(value) != 1:
+        from resourcekit.errors import DataError
+
+        raise DataError(f"{name} holds {np.size(value)} values where one number is due")
+    return float(np.ravel(value)[0])
+
+
+def count(value: Any, name: str, *, low: int = 1) -> int:
+    """A whole number >= ``low`` (a design count, a number of stages): 2.5 raises DataError
+    instead of being truncated to 2; numpy integers and whole floats are accepted."""
+    v = one(number(value, name, low=low, allow_nan=False), name)
+    if v != int(v):
+        from resourcekit.errors import DataError
+
+        raise DataError(f"{name} = {v:g} must be a whole number >= {low}")
+    return int(v)

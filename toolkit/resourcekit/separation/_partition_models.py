@@ -326,12 +326,20 @@ def partition_curve(
         raise OptionError(f"model {model!r} takes parameters {spec.params}; missing "
                           f"{missing}, unexpected {extra}")
     tmpl, xa = _x(x)
-    rf = float(_kind.number(bypass, "bypass", allow_nan=False))
+    rf = _kind.one(_kind.number(bypass, "bypass", allow_nan=False), "bypass")
     if not 0.0 <= rf < 1.0:
         from resourcekit.errors import DataError
 
         raise DataError(f"bypass = {rf:g} must lie in [0, 1)")
-    values = [float(_kind.number(params[p], p, allow_nan=False)) for p in spec.params]
+    values = []
+    for p in spec.params:
+        v = _kind.number(params[p], p, allow_nan=False)
+        if np.size(v) != 1:
+            from resourcekit.errors import DataError
+
+            raise DataError(f"{p} holds {np.size(v)} values: a parameter of the curve is one "
+                            "number (for many curves, call once per curve)")
+        values.append(float(np.ravel(v)[0]))
     e = spec.corrected(xa, *values)
     return _kind.like(tmpl, rf + (1.0 - rf) * e)
 

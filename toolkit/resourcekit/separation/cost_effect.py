@@ -154,10 +154,8 @@ def countercurrent_cascade(split: Any, n_stages: int) -> tuple[np.ndarray, np.nd
     >>> round(float(rec), 4)     # (1 - 1/3)/(1 - (1/3)^4)
     0.675
     """
-    n = int(n_stages)
-    if n < 1:
-        raise DataError(f"n_stages = {n_stages!r} must be an integer >= 1")
-    p = np.asarray(split, dtype=float)
+    n = _kind.count(n_stages, "n_stages", low=1)
+    p = np.asarray(_kind.number(split, "split"), dtype=float)
     if np.any((p <= 0) | (p >= 1)) or not np.all(np.isfinite(p)):
         raise DataError("split must lie strictly between 0 and 1 (a stage that sends all or "
                         "nothing of a particle is not a sorter)")
@@ -382,7 +380,9 @@ def cost_effect(
         raise DataError(f"sorter_ep = {sorter_ep!r} must be > 0 (a grade difference)")
     if not wall_factor > 1:
         raise DataError(f"wall_factor = {wall_factor!r} must exceed 1")
-    n_max = int(_kind.number(max_stages, "max_stages", low=1, allow_nan=False))
+    n_max = _kind.count(max_stages, "max_stages", low=1)
+    n_cuts = _kind.count(n_cuts, "n_cuts", low=1)
+    n_targets = _kind.count(n_targets, "n_targets", low=1)
     w = m / m.sum()
     f = float(w @ g)
     if f <= 0:

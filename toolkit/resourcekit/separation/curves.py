@@ -57,7 +57,7 @@ def grade_recovery_curve(mass: Any, grade: Any, *, pure: float = 1.0) -> pd.Data
     _, got = _kind.align({"mass": mass, "grade": grade})
     mvec = np.atleast_1d(_kind.mass(got["mass"], "mass")).ravel()
     g = np.atleast_1d(_kind.grade(got["grade"], "grade")).ravel()
-    pure = float(_kind.fraction(pure, "pure"))
+    pure = _kind.one(_kind.fraction(pure, "pure"), "pure")
     if mvec.shape != g.shape:
         raise LabelError(f"mass has {mvec.size} entries but grade has {g.size}")
     if np.isnan(mvec).any() or np.isnan(g).any():

@@ -76,9 +76,9 @@ def product_value(purity: Any, *, threshold: float, price: float, below: float =
     """
     tmpl = _kind.template(purity)
     p = _kind.grade(purity, "purity")
-    thr = float(_kind.fraction(threshold, "threshold"))
-    price = float(_kind.number(price, "price", allow_nan=False))
-    below = float(_kind.number(below, "below", allow_nan=False))
+    thr = _kind.one(_kind.fraction(threshold, "threshold"), "threshold")
+    price = _kind.one(_kind.number(price, "price", allow_nan=False), "price")
+    below = _kind.one(_kind.number(below, "below", allow_nan=False), "below")
     if np.isnan(thr):
         raise DataError("threshold is NaN: the buyers' minimum purity must be known")
     # NaN purity: the value is unknown (NaN), never the 'below' value
@@ -113,7 +113,7 @@ def stage_cascade(
     >>> stage_cascade(0.5, 0.9, 0.1, 2)["purity"].round(4).tolist()
     [0.5, 0.9, 0.9878]
     """
-    f, rt, ro = (float(_kind.fraction(v, name)) for v, name in (
+    f, rt, ro = (_kind.one(_kind.fraction(v, name), name) for v, name in (
         (feed_grade, "feed_grade"), (split_target, "split_target"), (split_other, "split_other")))
     for v, name in ((f, "feed_grade"), (rt, "split_target"), (ro, "split_other")):
         if np.isnan(v):

@@ -190,7 +190,7 @@ def _result(
 
 
 def _pure(pure: Any) -> float:
-    m = float(_kind.grade(pure, "pure"))
+    m = _kind.one(_kind.grade(pure, "pure"), "pure")
     if m <= 0:
         raise DataError(f"pure = {m:g} must be > 0 (grade of A in the pure valuable mineral)")
     return m
@@ -510,7 +510,8 @@ def _assay_pair(
                              f"{metals}: give {name} as a dict with the same metals")
         keys = None
         vals = list(value) if np.ndim(getattr(value, "magnitude", value)) else [value]
-    arr = np.array([float(_kind.grade(v, f"{name}[{k!r}]")) for k, v in
+    arr = np.array([_kind.one(_kind.grade(v, f"{name}[{k!r}]"), f"{name}[{k!r}]")
+                    for k, v in
                     zip(keys or range(len(vals)), vals, strict=True)])
     if arr.shape != (2,):
         raise DataError(f"{name} must hold the assays of exactly two metals, got {arr.size}")
@@ -656,7 +657,8 @@ def n_product(feed: Any, products: pd.DataFrame, *, weights: Any = None) -> NPro
         raise LabelError(f"products lack the feed components {missing}; columns are "
                          f"{list(products.columns)}")
     comps = list(fs.index)
-    f = np.array([float(_kind.grade(fs[k], f"feed[{k!r}]")) for k in comps])
+    f = np.array([_kind.one(_kind.grade(fs[k], f"feed[{k!r}]"), f"feed[{k!r}]")
+                  for k in comps])
     p = np.column_stack(
         [_kind.grade(products[k], f"products[{k!r}]") for k in comps]
     ).astype(float)  # products x components

@@ -134,7 +134,7 @@ def partition_numbers(
         raise DataError("feed and product hold no classes")
     labels = tmpl.index if isinstance(tmpl, pd.Series) else range(f.size)
     if product_yield is not None:
-        y = float(_kind.fraction(product_yield, "product_yield"))
+        y = _kind.one(_kind.fraction(product_yield, "product_yield"), "product_yield")
         missing = np.isnan(f) | np.isnan(u)
         if np.any(missing):
             # Each distribution is normalised by its own total; with one class unknown the
@@ -165,7 +165,7 @@ def partition_numbers(
             "check that feed and product are on the same basis"
         )
     if bypass is not None:
-        rf = float(_kind.number(bypass, "bypass", allow_nan=False))
+        rf = _kind.one(_kind.number(bypass, "bypass", allow_nan=False), "bypass")
         if not 0.0 <= rf < 1.0:
             raise DataError(f"bypass = {rf:g} must lie in [0, 1)")
         p = _correct_bypass(p, rf, labels)
@@ -365,7 +365,7 @@ def fit_partition(
     """
     if np.ndim(getattr(p, "values", p)) != 1:
         raise DataError("fit_partition takes one curve (1-D p); use fit_partition_batch")
-    lv = float(_kind.number(level, "level", allow_nan=False))
+    lv = _kind.one(_kind.number(level, "level", allow_nan=False), "level")
     if not 0.0 < lv < 1.0:
         raise DataError(f"level = {lv:g} must lie in (0, 1): pass a fraction, e.g. 0.95 "
                         "for 95 % intervals")

@@ -130,7 +130,8 @@ def threshold_sweep(
         th = s[idx]
     else:
         if np.ndim(thresholds) == 0:
-            count = float(_kind.number(thresholds, "thresholds", low=2, allow_nan=False))
+            count = _kind.one(_kind.number(thresholds, "thresholds", low=2, allow_nan=False),
+                              "thresholds")
             if count != int(count):
                 raise DataError(
                     f"thresholds = {count:g}: a single number is a count of evenly spaced "
