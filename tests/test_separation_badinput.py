@@ -531,6 +531,13 @@ add("circuit_steady_state", "recycle loop with no exit", lambda: sep.circuit_ste
     {"a": {"split": {"A": 1.0}, "concentrate": "b", "tailing": "out"},
      "b": {"split": {"A": 1.0}, "concentrate": "a", "tailing": "out"}}, {"A": 1.0}, "a"),
     names=("'A'",))
+add("circuit_steady_state", "two units feeding only each other", lambda:
+    sep.circuit_steady_state({**UNITS,
+                              "x": {"split": {"A": 0.5, "B": 0.5}, "concentrate": "y",
+                                    "tailing": "t"},
+                              "y": {"split": {"A": 0.5, "B": 0.5}, "concentrate": "x",
+                                    "tailing": "t"}},
+                             {"A": 5.0, "B": 95.0}, "rougher"), names=("'x'",))
 add("CircuitResult.recovery", "component not in the circuit", lambda:
     ref_c.recovery("C"), names=("'C'",))
 add("CircuitResult.grade", "component not in the circuit", lambda: ref_c.grade("C"),

@@ -135,7 +135,7 @@ def circuit_steady_state(
         final product. s is the fraction of the unit's feed of that component that reports
         to its concentrate (0-1). A destination that differs from a unit's name only in
         case raises LabelError (it would silently become a product), and so does a unit
-        that receives no stream and is not ``feed_to`` (FlowsheetError).
+        that no stream from ``feed_to`` reaches (FlowsheetError: it would sit at zero flow).
     feed : mapping
         Fresh feed by component [t/h or any mass flow unit].
     feed_to : str
@@ -186,7 +186,6 @@ def circuit_steady_state(
     products: list[str] = []
     splits: dict[str, dict[Any, float]] = {}
     lower = {str(u).lower(): u for u in units}
-    fed = {feed_to}
     for name, spec in units.items():
         for key in ("split", "concentrate", "tailing"):
             if key not in spec:
@@ -194,7 +193,6 @@ def circuit_steady_state(
         for key in ("concentrate", "tailing"):
             dest = spec[key]
             if dest in units:
-                fed.add(dest)
                 continue
             near = lower.get(str(dest).lower())
             if near is not None:
@@ -223,11 +221,22 @@ def circuit_steady_state(
             if not 0.0 <= s <= 1.0:
                 raise DataError(f"split of {c!r} in unit {name!r} is {s:g}; expected 0-1")
             splits[name][c] = s
-    unfed = [u for u in units if u not in fed]
+    # every unit must be reachable from the fresh-feed unit, or it would sit at zero flow
+    reached, frontier = {feed_to}, [feed_to]
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for key in ("concentrate", "tailing"):
+                dest = units[u][key]
+                if dest in units and dest not in reached:
+                    reached.add(dest)
+                    nxt.append(dest)
+        frontier = nxt
+    unfed = [u for u in units if u not in reached]
     if unfed:
         raise _flowsheet_error(
-            f"units {unfed} receive no feed: neither feed_to = {feed_to!r} nor any stream "
-            "goes to them; check the destinations' spelling, or remove the units")
+            f"units {unfed} receive no feed: no stream from feed_to = {feed_to!r} reaches "
+            "them; check the destinations' spelling, or remove the units")
     n = len(names)
     pos = {u: i for i, u in enumerate(names)}
     feeds = np.zeros((n, len(comps)))
