@@ -280,7 +280,7 @@ def test_inflow_driven_refuses_bad_years_and_values(series, error, match):
         ("normal", {"mean": 10, "std": 3}, DataError, r"takes mean, sd; got \['mean', 'std'\]"),
         ("weibull", {"shape": 2, "mean": 10, "scale": 3}, DataError, "takes shape, mean or scale"),
         ("normal", {"mean": -1, "sd": 2}, DataError, "lifetime mean = -1"),
-        ("fixed", {"mean": np.nan}, DataError, "lifetime mean contains 1 NaN"),
+        ("fixed", {"mean": np.nan}, DataError, "lifetime mean = NaN"),
         ("fixed", {"mean": np.inf}, DataError, "lifetime mean contains an infinite"),
     ],
 )
