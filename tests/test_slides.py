@@ -65,8 +65,11 @@ def deck(tmp_path_factory):
     nbformat.write(nb, lessons / "99-demo.ipynb")
     plans = root / "plans"
     plans.mkdir()
-    (plans / "99-demo.md").write_text("# Plan\n\n## Timings (90 min)\n\n| min | part |\n|---|---|\n"
-                                      "| 0-10 | opening question |\n\n## Objectives\n- x\n")
+    (plans / "99-demo.md").write_text(
+        "# Plan\n\n## Timings (90 min)\n\n| min | part | what happens |\n|---|---|---|\n"
+        "| 0-10 | Opening | opening question |\n"
+        "| 10-20 | Worked case | Section *Worked case*: show the big chart first |\n\n"
+        "## Objectives\n- x\n")
     out = root / "_build" / "slides"
     paths = build_slides(lessons, out, timeout=120, plans=plans)
     return out, paths
@@ -192,6 +195,13 @@ def test_speaker_notes_exist(browser):
     text = " ".join(notes)
     assert "Ask the room" in text and "stress the facets" in text
     assert "Timings (lesson plan)" in text
+    # the plan's row for a section, on that section's slide
+    worked = browser.execute_script(
+        "const h = Array.from(document.querySelectorAll('.reveal section h2'))"
+        ".find(e => e.textContent.includes('Worked case'));"
+        "return Array.from(h.closest('section').querySelectorAll('aside.notes'))"
+        ".map(e => e.textContent).join(' ');")
+    assert "min 10-20" in worked and "show the big chart first" in worked
     # the blockquote left the slide: it is only in the notes
     visible = browser.execute_script(
         "return Array.from(document.querySelectorAll('.reveal section blockquote')).length;")

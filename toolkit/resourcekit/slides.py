@@ -30,8 +30,9 @@ Decks are built for the room (1280 x 720):
   drawn; wide or long tables and code scroll inside the slide.
 * Speaker notes (``S`` opens the speaker view): a Markdown cell tagged ``notes``, any
   blockquote (``> ...``) in a lesson's Markdown (shown as a quote in the book, moved to the
-  notes on the slide), and, on the title slide, the timings of the lesson plan
-  ``book/plans/NN-*.md`` when there is one. Convention documented in ``lessons/README.md``.
+  notes on the slide), and, from the lesson plan ``book/plans/NN-*.md`` when there is one, its
+  timings on the title slide and, on each section's slide, the timing row that names the
+  section (``Section *Title*``). Convention documented in ``lessons/README.md``.
 * Widgets need a live kernel: the deck shows a note pointing to the notebook instead.
 """
 
@@ -179,6 +180,17 @@ def _plan_timings(plans: Path | None, lesson: str) -> str:
     return f"**Timings (lesson plan)**\n\n{match.group(1).strip()}" if match else ""
 
 
+def _plan_section_notes(plans: Path | None, lesson: str) -> dict[str, str]:
+    """Per lesson section, the plan's timing row that names it (``Section *Title*``):
+    ``{title: "min 5-20 (Worked case): what happens"}``."""
+    timings = _plan_timings(plans, lesson)
+    notes: dict[str, str] = {}
+    for row in re.findall(r"^\| *(\d+-\d+) *\| *([^|]+?) *\| *([^|]+?) *\|$", timings, re.M):
+        for title in re.findall(r"\*([^*]+)\*", row[2]):
+            notes.setdefault(title.strip(), f"min {row[0]} ({row[1]}): {row[2]}")
+    return notes
+
+
 def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> Any:
     r"""Turn an executed lesson notebook into the cells of a deck for the room (in place).
 
@@ -215,6 +227,7 @@ def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> 
 
     cells: list[Any] = []
     title_seen = objectives_done = False
+    section_notes = _plan_section_notes(plans, lesson) if lesson else {}
     for cell in nb.cells:
         show = cell.metadata.setdefault("slideshow", {})
         text = cell.source.lstrip()
@@ -251,6 +264,9 @@ def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> 
         lines = text.splitlines()
         notes = [ln[1:].lstrip() if ln.startswith(">") else "" for ln in lines
                  if ln.startswith(">")]
+        heading = re.match(r"#{1,3} (.+)", text)
+        if heading and heading.group(1).strip() in section_notes:
+            notes.append(f"**Lesson plan**, {section_notes.pop(heading.group(1).strip())}")
         cell.source = "\n".join(ln for ln in lines if not ln.startswith(">")).rstrip()
         cells.append(cell)
         if notes:
