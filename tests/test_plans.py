@@ -16,7 +16,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = REPO / "book" / "plans"
-LESSONS = sorted(p for p in (REPO / "lessons").glob("*.ipynb") if int(p.stem[:2]) <= 10)
+LESSONS = sorted((REPO / "lessons").glob("*.ipynb"))
 ROLE = re.compile(r"\{([A-Za-z][\w:-]*)\}`([^`]*)`")
 
 
