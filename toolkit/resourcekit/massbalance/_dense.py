@@ -132,8 +132,12 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
             p, null_u = _left_null(ju * su[None, :])
         else:
             p, null_u = _left_null_qr(ju * su[None, :]), None
-        bmat = p @ jx
-        b = p @ (jx @ z[xi] - g)
+        # the Jacobian is sparse (a few entries per column): P J_x costs nnz(J_x) x rows(P)
+        from scipy import sparse
+
+        jx_s = sparse.csc_matrix(jx)
+        bmat = np.asarray((jx_s.T @ p.T).T)
+        b = p @ (jx_s @ z[xi] - g)
         return g, jx, ju, su, null_u, bmat, bmat @ xm - b
 
     sqp = None
@@ -169,13 +173,16 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
     lam, sinv, rank = _psd_solve(smat, r, names_of, has_fixed, need_inverse=True)
     chi2 = float(r @ lam)
     vb = bmat.T * v[:, None]  # V B^T  (n_x x k)
-    va = vb @ sinv @ vb.T
-    cov_x = np.diag(v) - va
+    va = (vb @ sinv) @ vb.T
+    cov_x = -va
+    cov_x[np.diag_indices_from(cov_x)] += v
     if ui.size:
         pinv_u = np.linalg.pinv(ju * su[None, :], rcond=1e-10) * su[:, None]
     else:
         pinv_u = np.zeros((0, jx.shape[0]))
-    gmap = -pinv_u @ jx
+    from scipy import sparse
+
+    gmap = -np.asarray((sparse.csc_matrix(jx).T @ pinv_u.T).T)
     nvar = prob.n * prob.ncol
     cov = np.empty((nvar, nvar))
     cross = gmap @ cov_x
