@@ -140,14 +140,8 @@ def inflow_driven(inflow: pd.Series, lifetime: Any, *, unit: str | None = None,
     >>> float(r.stock[2029]), float(r.outflow[2029])
     (1000.0, 100.0)
     """
-    inflow = _years(inflow, "inflow")
-    unit = _check_unit(unit or "piece")
-    values = amount(inflow, "inflow", unit=unit)
-    if np.isnan(values).any():
-        raise DataError(f"inflow has NaN in {list(inflow.index[np.isnan(values)][:5])}: a stock "
-                        "model needs every year's inflow (fill or model the gap and say so)")
-    n = len(values)
-    S = survival_matrix(lifetime, n, inflow_at=inflow_at)
+    inflow, values, unit = _read_by_year(inflow, "inflow", unit)
+    S = survival_matrix(lifetime, len(values), inflow_at=inflow_at)
     by_cohort = S * values[np.newaxis, :]
     return _result(inflow.index, values, by_cohort, lifetime, unit)
 
@@ -183,14 +177,8 @@ def stock_driven(stock: pd.Series, lifetime: Any, *, unit: str | None = None,
     >>> round(float(r.inflow[2079]), 1), round(float(r.outflow[2079]), 1)  # stock / mean lifetime
     (100.0, 100.0)
     """
-    stock = _years(stock, "stock")
-    unit = _check_unit(unit or "piece")
-    target = amount(stock, "stock", unit=unit)
-    if np.isnan(target).any():
-        raise DataError(f"stock has NaN in {list(stock.index[np.isnan(target)][:5])}: give every "
-                        "year's stock")
-    n = len(target)
-    S = survival_matrix(lifetime, n, inflow_at=inflow_at)
+    stock, target, unit = _read_by_year(stock, "stock", unit)
+    S = survival_matrix(lifetime, len(target), inflow_at=inflow_at)
     if np.any(np.diag(S) <= 0):
         raise DataError(f"lifetime {lifetime!r} removes a cohort within its first year: the "
                         "stock cannot be kept; use a lifetime longer than one year")
@@ -203,6 +191,17 @@ def stock_driven(stock: pd.Series, lifetime: Any, *, unit: str | None = None,
                       "negative inflows there", ResourcekitWarning, stacklevel=2)
     by_cohort = S * inflow[np.newaxis, :]
     return _result(stock.index, inflow, by_cohort, lifetime, unit)
+
+
+def _read_by_year(series: Any, name: str, unit: str | None) -> tuple[pd.Series, np.ndarray, str]:
+    """A Series by year through the boundary: consecutive years, pieces or a mass, no NaN."""
+    series = _years(series, name)
+    unit = _check_unit(unit or "piece")
+    values = amount(series, name, unit=unit)
+    if np.isnan(values).any():
+        raise DataError(f"{name} has NaN in {list(series.index[np.isnan(values)][:5])}: a stock "
+                        f"model needs every year's {name} (fill or model the gap and say so)")
+    return series, values, unit
 
 
 def _check_unit(unit: str) -> str:

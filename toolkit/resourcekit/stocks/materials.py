@@ -19,6 +19,7 @@ circulation; 2G-4G are absorption into society and are reported apart.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..boundary import amount, check_option, fraction, number
-from ..errors import DataError, LabelError
+from ..errors import DataError, LabelError, ResourcekitWarning
 from .dynamic import StockResult, inflow_driven
 from .lifetime import Lifetime
 
@@ -316,7 +317,9 @@ def supply_band(
             p = {"shape": params["shape"], "mean": mean}
         else:
             p = {**params, "mean": mean}
-        result = inflow_driven(inflow, Lifetime(lifetime.kind, **p))
+        with warnings.catch_warnings():  # the caller's lifetime was checked when it was made
+            warnings.simplefilter("ignore", ResourcekitWarning)
+            result = inflow_driven(inflow, Lifetime(lifetime.kind, **p))
         # one relative error per metal and draw (a content by cohort moves as a whole)
         drawn = {m: v * max(rng.normal(1.0, rsd[m]), 0.0) for m, v in content.items()}
         supply = secondary_supply(result, drawn, collection_rate=collection_rate,
