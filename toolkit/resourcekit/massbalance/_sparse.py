@@ -164,44 +164,35 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
         d = factor.U.diagonal()
         if np.all(d > 0):
             indptr, indices, data = lower.indptr, lower.indices, lower.data
-            # Z on the pattern of L, column by column (strictly below the diagonal)
-            struct = [indices[indptr[i]:indptr[i + 1]] for i in range(n)]
-            vals = [data[indptr[i]:indptr[i + 1]] for i in range(n)]
-            below = [ks > i for i, ks in enumerate(struct)]
-            struct = [ks[b] for ks, b in zip(struct, below, strict=True)]
-            vals = [ls[b] for ls, b in zip(vals, below, strict=True)]
-            zcol: list[np.ndarray] = [np.empty(0)] * n
-            zdiag = np.empty(n)
-            for i in range(n - 1, -1, -1):
-                ks, ls = struct[i], vals[i]
-                if ks.size:
-                    zkk = np.empty((ks.size, ks.size))
-                    for a, k1 in enumerate(ks.tolist()):
-                        zkk[a, a] = zdiag[k1]
-                        if a + 1 < ks.size:
-                            got = zcol[k1][np.searchsorted(struct[k1], ks[a + 1:])]
-                            zkk[a, a + 1:] = got
-                            zkk[a + 1:, a] = got
-                    zik = -(ls @ zkk)
-                    zcol[i] = zik
-                    zdiag[i] = 1.0 / d[i] - ls @ zik
-                else:
-                    zdiag[i] = 1.0 / d[i]
+            # strictly lower part of L (the unit diagonal dropped), column by column
+            col_all = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+            below = indices > col_all
+            sub_indices = indices[below].astype(np.int64)
+            sub_data = data[below].astype(np.float64)
+            counts = np.bincount(col_all[below], minlength=n).astype(np.int64)
+            sub_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+            flat = None
+            kernel = _takahashi_kernel()
+            if kernel is not None:
+                zflat = np.empty(sub_data.size)
+                zdiag = np.empty(n)
+                if kernel(sub_ptr, sub_indices, sub_data, d.astype(np.float64), zflat, zdiag):
+                    flat = zflat
+            if flat is None:
+                flat, zdiag = _takahashi_python(n, sub_ptr, sub_indices, sub_data, d)
             pos = factor.perm_c
             p, q = pos[rows], pos[cols]
             lo, hi = np.minimum(p, q), np.maximum(p, q)
             out = zdiag[lo].copy()
             off = lo != hi
-            if off.any():
-                col_of = np.repeat(np.arange(n), [ks.size for ks in struct])
-                keys = col_of.astype(np.int64) * n + np.concatenate(struct).astype(np.int64)
-                flat = np.concatenate(zcol)
-                want = lo[off].astype(np.int64) * n + hi[off]
-                at = np.searchsorted(keys, want)
-                at = np.minimum(at, keys.size - 1)
-                if np.all(keys[at] == want):
-                    out[off] = flat[at]
-                    return out
+            if not off.any():
+                return out
+            keys = col_all[below] * n + sub_indices
+            want = lo[off].astype(np.int64) * n + hi[off]
+            at = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
+            if keys.size and np.all(keys[at] == want):
+                out[off] = flat[at]
+                return out
     # fallback (no symmetric factorisation): columns of the inverse by block solves
     out = np.empty(rows.size)
     for start in range(0, n, 512):
@@ -211,6 +202,90 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
         hit = (cols >= start) & (cols < start + block.shape[1])
         out[hit] = cols_inv[rows[hit], cols[hit] - start]
     return out
+
+
+def _takahashi_python(n: int, ptr: np.ndarray, idx: np.ndarray, val: np.ndarray,
+                      d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Takahashi's recursion in plain numpy (reference; used when numba is missing).
+
+    Returns Z on the strictly lower pattern of L (laid out as ``idx``) and diag(Z).
+    """
+    zflat = np.empty(val.size)
+    zdiag = np.empty(n)
+    for i in range(n - 1, -1, -1):
+        ks, ls = idx[ptr[i]:ptr[i + 1]], val[ptr[i]:ptr[i + 1]]
+        if ks.size:
+            zkk = np.empty((ks.size, ks.size))
+            for a, k1 in enumerate(ks.tolist()):
+                zkk[a, a] = zdiag[k1]
+                if a + 1 < ks.size:
+                    col = idx[ptr[k1]:ptr[k1 + 1]]
+                    at = ptr[k1] + np.searchsorted(col, ks[a + 1:])
+                    got = zflat[np.minimum(at, max(val.size - 1, 0))]
+                    zkk[a, a + 1:] = got
+                    zkk[a + 1:, a] = got
+            zik = -(ls @ zkk)
+            zflat[ptr[i]:ptr[i + 1]] = zik
+            zdiag[i] = 1.0 / d[i] - ls @ zik
+        else:
+            zdiag[i] = 1.0 / d[i]
+    return zflat, zdiag
+
+
+_KERNEL: list[Any] = []
+
+
+def _takahashi_kernel() -> Any:
+    """Takahashi's recursion compiled with numba (imported on first use), or None.
+
+    Same equations as :func:`_selected_inverse`, over the CSC arrays of the strictly lower
+    part of L (row indices sorted). Returns False when an entry needed is not on the
+    pattern (the caller then uses the numpy version).
+    """
+    if _KERNEL:
+        return _KERNEL[0]
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba comes with umap-learn
+        _KERNEL.append(None)
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def kernel(ptr, idx, val, d, zflat, zdiag):  # pragma: no cover - compiled
+        n = d.size
+        for i in range(n - 1, -1, -1):
+            p0, p1 = ptr[i], ptr[i + 1]
+            for a in range(p0, p1):
+                ka = idx[a]
+                acc = val[a] * zdiag[ka]
+                for b in range(p0, p1):
+                    if b == a:
+                        continue
+                    kb = idx[b]
+                    # Z[kb, ka] lives in column min(kb, ka) at row max(kb, ka)
+                    if kb < ka:
+                        col, row = kb, ka
+                    else:
+                        col, row = ka, kb
+                    lo, hi = ptr[col], ptr[col + 1]
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if idx[mid] < row:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    if lo >= ptr[col + 1] or idx[lo] != row:
+                        return False
+                    acc += val[b] * zflat[lo]
+                zflat[a] = -acc
+            s = 0.0
+            for a in range(p0, p1):
+                s += val[a] * zflat[a]
+            zdiag[i] = 1.0 / d[i] - s
+        return True
+
+    _KERNEL.append(kernel)
+    return kernel
 
 
 def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
