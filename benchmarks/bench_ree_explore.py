@@ -141,7 +141,7 @@ def bench_embed(report: Report) -> None:
 
 # ----------------------------------------------------------------------------- dask
 def _pipeline(frame: pd.DataFrame) -> pd.DataFrame:
-    from resourcekit.ree.explore import _lambda_features, _row_features
+    from resourcekit.ree.exploration import _lambda_features, _row_features
 
     out = _row_features(frame, None, "half")
     lam = _lambda_features(frame, None, "half")

@@ -130,3 +130,10 @@ def test_explore_on_a_parquet_folder_equals_pandas(client, tmp_path, frame):
     got = rep.tables["groups"]["geometric mean Eu/Eu*"]
     np.testing.assert_allclose(got.loc[expected.index], expected, rtol=1e-12)
     assert "Dask" in rep.notes[0]
+
+
+def test_ree_explore_stays_the_function_after_its_module_is_imported():
+    import importlib
+
+    importlib.import_module("resourcekit.ree.exploration")
+    assert callable(ree.explore) and ree.explore.__module__ == "resourcekit.ree.exploration"

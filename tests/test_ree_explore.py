@@ -15,7 +15,7 @@ import resourcekit.ree as ree
 from resourcekit import datasets
 from resourcekit.__main__ import main
 from resourcekit.errors import DataError, OptionError
-from resourcekit.ree.explore import explore, read_table
+from resourcekit.ree.exploration import explore, read_table
 
 GEOROC = "ree_georoc_style_synthetic"
 CLASS = "Lithology (Lithology Code see explanati...)"

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "explore":
         from pathlib import Path
 
-        from .ree.explore import explore
+        from .ree.exploration import explore
 
         page = Path(args.out) / "report.html"
         if page.exists() and not args.overwrite:
