@@ -137,3 +137,19 @@ def test_ree_explore_stays_the_function_after_its_module_is_imported():
 
     importlib.import_module("resourcekit.ree.exploration")
     assert callable(ree.explore) and ree.explore.__module__ == "resourcekit.ree.exploration"
+
+
+def test_cli_runs_on_an_existing_scheduler_address(client, tmp_path, frame, capsys):
+    from resourcekit.__main__ import main
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, start in enumerate(range(0, len(frame), 120)):
+        frame.iloc[start:start + 120].to_parquet(folder / f"part-{i}.parquet")
+    address = client.scheduler.address
+    out = tmp_path / "rep"
+    assert main(["explore", str(folder), "--out", str(out), "--scheduler", address,
+                 "--group", "ROCK TYPE", "--quiet", "--no-reference", "--no-figures"]) == 0
+    rows = pd.read_csv(out / "tables" / "groups.csv", index_col=0)["rows"]
+    assert rows.to_dict() == {"BASALT": 80, "CARBONATITE": 80, "GRANITE": 80}
+    assert "Processed with Dask, 2 partitions" in (out / "report.html").read_text()

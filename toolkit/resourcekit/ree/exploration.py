@@ -698,6 +698,7 @@ def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_labe
         raise DataError(f"explore: group column {group!r} is not in the data; columns: "
                         f"{list(ddf.columns)[:15]}")
     own = None
+    made_client = True  # a Client made here is closed here; one passed in is left open
     if scheduler is None:
         own = LocalCluster(n_workers=min(4, os.cpu_count() or 1), threads_per_worker=1,
                            memory_limit="2GiB", processes=True, dashboard_address=None)
@@ -705,7 +706,7 @@ def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_labe
     elif isinstance(scheduler, str):
         client = Client(scheduler)
     else:
-        client = scheduler
+        client, made_client = scheduler, False
     bar = _progress(5, progress)
     try:
         meta_q = _quality_counts(ddf.partitions[0].head(20, npartitions=1, compute=True),
@@ -760,8 +761,9 @@ def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_labe
             rows.sample(frac=frac, random_state=random_state))
         bar.update()
     finally:
-        if own is not None:
+        if made_client:
             client.close()
+        if own is not None:
             own.close()
     n_rows = int(counts["_n"].sum())
     if len(sample) > sample_size:
