@@ -41,9 +41,32 @@ class Measurements:
     def to_frame(self, values: np.ndarray) -> pd.DataFrame:
         """Plain values back to a table in the caller's columns and units."""
         return pd.DataFrame(
-            values / self.factors, index=pd.Index(list(self.streams), name="stream"),
+            values / self.factors, index=_stream_index(self.streams).rename("stream"),
             columns=list(self.columns),
         )
+
+
+_INDEX_CACHE: dict[int, tuple[Any, pd.Index]] = {}
+
+
+def _stream_index(streams: Any) -> pd.Index:
+    """A pandas Index of the stream names, built once per tuple of names (they are immutable)."""
+    hit = _INDEX_CACHE.get(id(streams))
+    if hit is not None and hit[0] is streams:
+        return hit[1]
+    index = pd.Index(list(streams))
+    if isinstance(streams, tuple):
+        if len(_INDEX_CACHE) > 64:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[id(streams)] = (streams, index)
+    return index
+
+
+def _str_labels(index: pd.Index) -> pd.Index:
+    """The labels of an index as strings (``str(label)`` of each), vectorised."""
+    if pd.api.types.is_string_dtype(index.dtype) and not index.hasnans:
+        return pd.Index(index)
+    return pd.Index([str(s) for s in index])
 
 
 def _column_values(series: pd.Series) -> tuple[np.ndarray, Any]:
@@ -118,9 +141,10 @@ def read_measurements(flowsheet: Flowsheet, measured: pd.DataFrame,
     if measured.index.has_duplicates:
         dup = sorted({str(s) for s in measured.index[measured.index.duplicated()]})
         raise FlowsheetError(f"{name} lists stream(s) {dup} twice")
-    known = set(flowsheet.streams)
-    unknown = [s for s in measured.index if str(s) not in known]
-    if unknown:
+    labels = _str_labels(measured.index)
+    unknown_at = _stream_index(flowsheet.streams).get_indexer(labels) < 0
+    if unknown_at.any():
+        unknown = list(measured.index[unknown_at])
         raise KeyError(
             f"{name} has stream(s) {unknown} that the flowsheet does not have; its streams are "
             f"{list(flowsheet.streams)}"
@@ -135,8 +159,8 @@ def read_measurements(flowsheet: Flowsheet, measured: pd.DataFrame,
         raise FlowsheetError(f"{name} has several mass columns {mass_cols}; keep one")
     mass_col = mass_cols[0]
     frame = measured.copy()
-    frame.index = [str(s) for s in frame.index]
-    frame = frame.reindex(list(flowsheet.streams))
+    frame.index = labels
+    frame = frame.reindex(_stream_index(flowsheet.streams))
     columns = [mass_col] + [c for c in measured.columns if c != mass_col]
     values = np.empty((len(flowsheet.streams), len(columns)))
     factors = np.ones(len(columns))

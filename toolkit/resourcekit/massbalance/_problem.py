@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._base import FlowsheetBase as Flowsheet
-from ._measurements import Measurements, _column_values
+from ._measurements import Measurements, _column_values, _str_labels, _stream_index
 
 
 class _Problem:
@@ -107,13 +107,14 @@ def _read_sd(fs: Flowsheet, meas: Measurements, measured: pd.DataFrame,
     missing = [c for c in meas.columns if c not in sd.columns]
     if missing:
         raise KeyError(f"sd lacks column(s) {missing} of measured; give one sd per value")
-    known = set(fs.streams)
-    unknown = [s for s in sd.index if str(s) not in known]
-    if unknown:
+    labels = _str_labels(sd.index)
+    unknown_at = _stream_index(fs.streams).get_indexer(labels) < 0
+    if unknown_at.any():
+        unknown = list(sd.index[unknown_at])
         raise KeyError(f"sd has stream(s) {unknown} that the flowsheet does not have")
     frame = sd.copy()
-    frame.index = [str(s) for s in frame.index]
-    frame = frame.reindex(list(fs.streams))
+    frame.index = labels
+    frame = frame.reindex(_stream_index(fs.streams))
     out = np.empty_like(values)
     from ..errors import UnitError
     from ..units import fraction_factor, split_unit

@@ -21,15 +21,10 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
     the graph of unmeasured streams (Mah et al. 1976; Kretsovalis & Mah 1987).
     """
     from scipy import sparse
-    from scipy.sparse.linalg import splu
 
     n, m = prob.n, prob.m
     fs = prob.fs
-    node_ix = {nd: i for i, nd in enumerate(fs.nodes)}
-    ends = np.array(
-        [(m if s is None else node_ix[s], m if d is None else node_ix[d])
-         for _, s, d in fs._edges]
-    )
+    ends = fs._ends()
     xi = np.nonzero(meas_mask)[0]
     ui = np.nonzero(~meas_mask)[0]
     # groups of nodes joined by unmeasured streams (node m = outside)
@@ -56,7 +51,7 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
     bmat = bmat[keep_rows]
     smat = smat[keep_rows][:, keep_rows].tocsc()
     r = r[keep_rows]
-    lu = splu(smat)
+    lu = _symmetric_lu(smat)
     lam = lu.solve(r)
     x_hat = xm - v * (bmat.T @ lam)
     chi2 = float(r @ lam)
@@ -79,7 +74,8 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
                 pw.append(v_[:, a_] * v_[:, b_])
     quad = np.zeros(xi.size)
     if pr:
-        entries = _selected_inverse(smat, np.concatenate(pr), np.concatenate(pc), lu)
+        entries = _selected_inverse(smat, np.concatenate(pr), np.concatenate(pc), lu,
+                                    factor=lu)
         np.add.at(quad, np.concatenate(pj), np.concatenate(pw) * entries)
     va_diag = v * v * quad
     z = np.full(n, np.nan)
@@ -128,7 +124,23 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
     }
 
 
-def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -> np.ndarray:
+def _symmetric_lu(s_mat: Any) -> Any:
+    """SuperLU factor of an SPD matrix with symmetric ordering and no pivoting, so that
+    L is the factor of :math:`L D L^T` that :func:`_selected_inverse` needs; a plain
+    pivoted LU when that fails."""
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    s_csc = sparse.csc_matrix(s_mat)
+    try:
+        return splu(s_csc, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                    options={"SymmetricMode": True})
+    except RuntimeError:
+        return splu(s_csc)
+
+
+def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any,
+                      factor: Any = None) -> np.ndarray:
     r"""Entries ``(rows[t], cols[t])`` of the inverse of a sparse SPD matrix.
 
     Takahashi et al. (1973) equations on the pattern of a symmetric sparse factorisation
@@ -138,7 +150,8 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
 
     Only entries on the pattern of L are formed and stored (column by column), so time and
     memory follow the fill of the factor, not n^2. Falls back to block solves with the LU
-    factors ``lu`` only when no symmetric factorisation is found.
+    factors ``lu`` only when no symmetric factorisation is found. ``factor``: a
+    factorisation from :func:`_symmetric_lu` to reuse (else one is computed).
 
     References
     ----------
@@ -153,11 +166,12 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any) -
     n = s_mat.shape[0]
     if n == 0 or rows.size == 0:
         return np.zeros(rows.size)
-    try:
-        factor = splu(sparse.csc_matrix(s_mat), permc_spec="MMD_AT_PLUS_A",
-                      diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-    except RuntimeError:
-        factor = None
+    if factor is None:
+        try:
+            factor = splu(sparse.csc_matrix(s_mat), permc_spec="MMD_AT_PLUS_A",
+                          diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        except RuntimeError:
+            factor = None
     if factor is not None and np.array_equal(factor.perm_r, factor.perm_c):
         lower = factor.L.tocsc()
         lower.sort_indices()

@@ -128,9 +128,7 @@ def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.Dat
     from ._graph import _node_groups
 
     fs, n, m = prob.fs, prob.n, prob.m
-    node_ix = {nd: i for i, nd in enumerate(fs.nodes)}
-    ends = np.array([(m if s is None else node_ix[s], m if d is None else node_ix[d])
-                     for _, s, d in fs._edges])
+    ends = fs._ends()
     x = np.where(mask, prob.values, np.nan)
     v = np.where(mask, prob.var, np.nan)
     flows, vflows = x[:n], v[:n]
@@ -147,8 +145,9 @@ def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.Dat
         groups = _node_groups(m + 1, ends, np.nonzero(unknown)[0])
         outside = groups[m]
         known = np.nonzero(~unknown)[0]
-        labels = sorted({int(g) for g in groups[:m] if g != outside})
-        if not labels:
+        labels = np.unique(groups[:m])
+        labels = labels[labels != outside]
+        if not labels.size:
             continue
         gix = np.full(int(groups.max()) + 1, -1)
         gix[labels] = np.arange(len(labels))
@@ -161,18 +160,27 @@ def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.Dat
             use = (end < m) & (g != outside)
             np.add.at(r, gix[g[use]], sign * q[kj[use]])
             np.add.at(var, gix[g[use]], vq[kj[use]])
-        member_lists: dict[int, list[str]] = {}
-        for i in range(m):
-            member_lists.setdefault(int(groups[i]), []).append(fs.nodes[i])
-        for g in labels:
-            members = member_lists[g]
-            t = gix[g]
-            if var[t] <= 0 and r[t] == 0:
-                continue  # nothing measured around it
-            rows.append({"nodes": "+".join(members), "quantity": names[k],
-                         "imbalance": r[t], "sd": float(np.sqrt(var[t])),
-                         "z": abs(r[t]) / np.sqrt(var[t]) if var[t] > 0 else np.inf})
-    out = pd.DataFrame(rows, columns=["nodes", "quantity", "imbalance", "sd", "z"])
+        # members of each group, in node order, joined with "+"
+        node_g = groups[:m]
+        order = np.argsort(node_g, kind="stable")
+        sorted_g = node_g[order]
+        starts = np.searchsorted(sorted_g, labels)
+        stops = np.searchsorted(sorted_g, labels, side="right")
+        nodes_arr = fs.nodes
+        names_g = [nodes_arr[order[a]] if b - a == 1
+                   else "+".join(nodes_arr[i] for i in order[a:b])
+                   for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+        use = ~((var <= 0) & (r == 0))  # nothing measured around it
+        sd_g = np.sqrt(np.where(var > 0, var, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z_g = np.where(var > 0, np.abs(r) / sd_g, np.inf)
+        rows.append(pd.DataFrame({
+            "nodes": [nm for nm, u in zip(names_g, use.tolist(), strict=True) if u],
+            "quantity": names[k], "imbalance": r[use], "sd": sd_g[use], "z": z_g[use],
+        }))
+    cols = ["nodes", "quantity", "imbalance", "sd", "z"]
+    out = (pd.concat(rows, ignore_index=True)[cols] if rows
+           else pd.DataFrame(columns=cols))
     crit = _critical_z(significance, max(len(out), 1))
     out["critical_z"] = crit
     out["flagged"] = out["z"] > crit

@@ -218,24 +218,33 @@ class Flowsheet(FlowsheetBase):
                 break
         return pd.Series(layer, name="layer", dtype=int)
 
+    def _ends(self) -> np.ndarray:
+        """(streams, 2) int array of node positions (from, to); len(nodes) = the outside.
+
+        Computed once per flowsheet (the edges never change) and returned read-only.
+        """
+        ends = self.__dict__.get("_ends_cache")
+        if ends is None:
+            index = {n: i for i, n in enumerate(self.nodes)}
+            out = len(self.nodes)
+            ends = np.array([(out if s is None else index[s], out if d is None else index[d])
+                             for _, s, d in self._edges], dtype=np.int64).reshape(-1, 2)
+            ends.setflags(write=False)
+            self.__dict__["_ends_cache"] = ends
+        return ends
+
     def incidence_sparse(self) -> Any:
         """Balance matrix :math:`A` (nodes x streams) as a ``scipy.sparse.csr_array``."""
         from scipy import sparse
 
-        index = {n: i for i, n in enumerate(self.nodes)}
-        rows, cols, vals = [], [], []
-        for j, (_, src, dst) in enumerate(self._edges):
-            if dst is not None:
-                rows.append(index[dst])
-                cols.append(j)
-                vals.append(1.0)
-            if src is not None:
-                rows.append(index[src])
-                cols.append(j)
-                vals.append(-1.0)
-        return sparse.csr_array(
-            (vals, (rows, cols)), shape=(len(self.nodes), len(self.streams))
-        )
+        ends = self._ends()
+        m, n = len(self.nodes), len(self.streams)
+        cols = np.arange(n)
+        into, out_of = ends[:, 1] < m, ends[:, 0] < m
+        rows = np.concatenate([ends[into, 1], ends[out_of, 0]])
+        cols = np.concatenate([cols[into], cols[out_of]])
+        vals = np.concatenate([np.ones(into.sum()), -np.ones(out_of.sum())])
+        return sparse.csr_array((vals, (rows, cols)), shape=(m, n))
 
     @property
     def incidence(self) -> pd.DataFrame:
