@@ -14,15 +14,29 @@ from ._problem import _label, _Problem, _start
 
 def _left_null(mat: np.ndarray, rtol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Rows spanning the left null space of ``mat`` and columns spanning its null space."""
+    p, null, _ = _left_null_pinv(mat, rtol)
+    return p, null
+
+
+def _left_null_pinv(mat: np.ndarray, rtol: float = 1e-10, pinv_rcond: float = 1e-10
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_left_null` and the pseudo-inverse of ``mat`` from one SVD.
+
+    The pseudo-inverse keeps singular values above ``pinv_rcond * max(s)``, as
+    ``numpy.linalg.pinv(mat, rcond=pinv_rcond)`` does.
+    """
     from scipy import linalg
 
     rows, cols = mat.shape
     if cols == 0:
-        return np.eye(rows), np.zeros((0, 0))
+        return np.eye(rows), np.zeros((0, 0)), np.zeros((0, rows))
     u, s, vt = linalg.svd(mat, full_matrices=True, lapack_driver="gesvd")
     tol = rtol * max(s[0] if s.size else 0.0, 1.0) * max(mat.shape)
     rank = int(np.sum(s > tol))
-    return u[:, rank:].T, vt[rank:].T
+    big = s > pinv_rcond * (s[0] if s.size else 0.0)
+    k = s.size
+    pinv = (vt[:k][big].T / s[big]) @ u[:, :k][:, big].T
+    return u[:, rank:].T, vt[rank:].T, pinv
 
 
 def _left_null_qr(mat: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
@@ -128,8 +142,9 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
         g, jac = prob.constraints(z)
         jx, ju = jac[:, xi], jac[:, ui]
         su = np.maximum(np.abs(z[ui]), floor[ui])
+        pinv = None
         if final:
-            p, null_u = _left_null(ju * su[None, :])
+            p, null_u, pinv = _left_null_pinv(ju * su[None, :])
         else:
             p, null_u = _left_null_qr(ju * su[None, :]), None
         # the Jacobian is sparse (a few entries per column): P J_x costs nnz(J_x) x rows(P)
@@ -138,7 +153,7 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
         jx_s = sparse.csc_matrix(jx)
         bmat = np.asarray((jx_s.T @ p.T).T)
         b = p @ (jx_s @ z[xi] - g)
-        return g, jx, ju, su, null_u, bmat, bmat @ xm - b
+        return g, jx, ju, su, null_u, bmat, bmat @ xm - b, pinv
 
     sqp = None
     if not linear:
@@ -149,7 +164,7 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
         z = sqp.z
         it, converged, steps = sqp.iterations, sqp.converged, [sqp.step]
     for it in range(1, max_iter + 1 if linear else 0):  # noqa: B007 - it is reported
-        g, jx, ju, su, _, bmat, r = reduced(z)
+        g, jx, ju, su, _, bmat, r, _ = reduced(z)
         smat = (bmat * v[None, :]) @ bmat.T
         lam, _, _ = _psd_solve(smat, r, names_of, has_fixed, need_inverse=False)
         x_new = xm - v * (bmat.T @ lam)
@@ -168,7 +183,7 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
         if not np.isfinite(step):
             break
     # statistics at the solution
-    g, jx, ju, su, null_u, bmat, r = reduced(z, final=True)
+    g, jx, ju, su, null_u, bmat, r, pinv_ju = reduced(z, final=True)
     smat = (bmat * v[None, :]) @ bmat.T
     lam, sinv, rank = _psd_solve(smat, r, names_of, has_fixed, need_inverse=True)
     chi2 = float(r @ lam)
@@ -177,7 +192,7 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
     cov_x = -va
     cov_x[np.diag_indices_from(cov_x)] += v
     if ui.size:
-        pinv_u = np.linalg.pinv(ju * su[None, :], rcond=1e-10) * su[:, None]
+        pinv_u = pinv_ju * su[:, None]  # pinv(J_u S_u) from the SVD of the null spaces
     else:
         pinv_u = np.zeros((0, jx.shape[0]))
     from scipy import sparse
