@@ -39,3 +39,29 @@ def test_selected_inverse_diagonal_only():
     d = np.arange(40)
     got = _sparse._selected_inverse(s, d, d, splu(s))
     np.testing.assert_allclose(got, np.diag(np.linalg.inv(s.toarray())), rtol=1e-10)
+
+
+def test_bilinear_variances_without_full_covariance_equal_dense(monkeypatch):
+    """Large bilinear results keep only variances and variance_of(); they equal the full
+    covariance path (sd, recoveries with their sd, Sankey component-flow sd)."""
+    from resourcekit.massbalance import _dense
+    from test_massbalance_bilinear import random_plant
+
+    fs, true, meas, sd = random_plant(12, 3, 2, unmeasured=0.3)
+    full = fs.reconcile(meas, sd, identify="none")
+    assert full.covariance is not None
+    monkeypatch.setattr(_dense, "_FULL_COVARIANCE_MAX", 0)
+    lean = fs.reconcile(meas, sd, identify="none")
+    assert lean.covariance is None and lean.variance_of is not None
+    np.testing.assert_allclose(lean.reconciled.to_numpy(), full.reconciled.to_numpy(),
+                               rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(lean.sd.to_numpy(), full.sd.to_numpy(), rtol=1e-8,
+                               atol=1e-12, equal_nan=True)
+    assert np.isfinite(lean.sd.to_numpy()).sum() > 0.5 * lean.sd.size
+    rec_full, rec_lean = full.recoveries(), lean.recoveries()
+    np.testing.assert_allclose(rec_lean.to_numpy(dtype=float), rec_full.to_numpy(dtype=float),
+                               rtol=1e-8, atol=1e-12, equal_nan=True)
+    from resourcekit.massbalance.plot import _product_sd
+
+    np.testing.assert_allclose(_product_sd(lean, 1), _product_sd(full, 1), rtol=1e-8,
+                               atol=1e-12, equal_nan=True)

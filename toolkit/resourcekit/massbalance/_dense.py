@@ -98,6 +98,11 @@ def _psd_solve(s_mat: np.ndarray, r: np.ndarray, names: Callable[[], str],
     return inv @ r, inv, int(keep.sum())
 
 
+#: Above this many values (streams x columns) the bilinear statistics keep only the
+#: variances and a ``variance_of(grad)`` function, not the full covariance (n^2 memory).
+_FULL_COVARIANCE_MAX = 2000
+
+
 def _few_threads() -> Any:
     """Limit BLAS threads: these matrices are small, and threads only contend."""
     try:
@@ -188,9 +193,6 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
     lam, sinv, rank = _psd_solve(smat, r, names_of, has_fixed, need_inverse=True)
     chi2 = float(r @ lam)
     vb = bmat.T * v[:, None]  # V B^T  (n_x x k)
-    va = (vb @ sinv) @ vb.T
-    cov_x = -va
-    cov_x[np.diag_indices_from(cov_x)] += v
     if ui.size:
         pinv_u = pinv_ju * su[:, None]  # pinv(J_u S_u) from the SVD of the null spaces
     else:
@@ -199,21 +201,48 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
 
     gmap = -np.asarray((sparse.csc_matrix(jx).T @ pinv_u.T).T)
     nvar = prob.n * prob.ncol
-    cov = np.empty((nvar, nvar))
-    cross = gmap @ cov_x
-    cov[np.ix_(xi, xi)] = cov_x
-    cov[np.ix_(ui, xi)] = cross
-    cov[np.ix_(xi, ui)] = cross.T
-    cov[np.ix_(ui, ui)] = cross @ gmap.T
+    cov = variance_of = var = None
+    if nvar <= _FULL_COVARIANCE_MAX:
+        va = (vb @ sinv) @ vb.T
+        va_diag = np.diag(va).copy()
+        cov_x = -va
+        cov_x[np.diag_indices_from(cov_x)] += v
+        cov = np.empty((nvar, nvar))
+        cross = gmap @ cov_x
+        cov[np.ix_(xi, xi)] = cov_x
+        cov[np.ix_(ui, xi)] = cross
+        cov[np.ix_(xi, ui)] = cross.T
+        cov[np.ix_(ui, ui)] = cross @ gmap.T
+    else:
+        # only the diagonal: cov_x = V - V B^T S^+ B V and z_u = G x (to first order), so
+        # var(z_u,i) = g_i^T V g_i - (B V g_i)^T S^+ (B V g_i)
+        va_diag = np.einsum("ij,ij->i", vb @ sinv, vb)
+        var = np.empty(nvar)
+        var[xi] = v - va_diag
+        if ui.size:
+            gb = gmap @ vb
+            var[ui] = (np.einsum("ij,ij->i", gmap * v[None, :], gmap)
+                       - np.einsum("ij,ij->i", gb @ sinv, gb))
+    unobs = np.zeros(nvar, dtype=bool)
     unobs = np.zeros(nvar, dtype=bool)
     if ui.size and null_u.size:
         unobs[ui] = np.linalg.norm(null_u, axis=1) > 1e-7
+    if cov is None:
+        def variance_of(grad: np.ndarray) -> float:
+            """Variance of grad^T z: c^T cov_x c with c = grad_x + G^T grad_u."""
+            grad = np.asarray(grad, dtype=float)
+            if np.any(grad[unobs] != 0):
+                return float("nan")  # depends on an unobservable value
+            c = grad[xi] + (gmap.T @ grad[ui] if ui.size else 0.0)
+            w = vb.T @ c  # B V c
+            return float(c @ (v * c) - w @ (sinv @ w))
     sx = np.maximum(np.abs(z[xi]), floor[xi])
     colnorm = np.abs(bmat * sx[None, :]).sum(axis=0) if bmat.size else np.zeros(xi.size)
     redundant = np.zeros(nvar, dtype=bool)
     redundant[xi] = colnorm > 1e-9 * max(colnorm.max(initial=0.0), 1.0)
     return {
-        "z": z, "cov": cov, "va_diag": np.diag(va), "xi": xi, "chi2": chi2, "dof": rank,
+        "z": z, "cov": cov, "var": var, "variance_of": variance_of, "va_diag": va_diag,
+        "xi": xi, "chi2": chi2, "dof": rank,
         "unobservable": unobs, "redundant": redundant, "iterations": it,
         "converged": converged, "step": steps[-1] if steps else 0.0, "solver": "dense",
         "sqp": sqp,

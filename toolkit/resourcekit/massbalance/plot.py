@@ -128,7 +128,8 @@ def sankey(
         label = names[k]
         values = flows * meas.values[:, k + 1]
         sds = None
-        if sd_tab is not None and data.covariance is not None:
+        if sd_tab is not None and (data.covariance is not None
+                                   or data.variance_of is not None):
             sds = _product_sd(data, k + 1)
     back = fs._back_edge_mask()
     node_labels = list(fs.nodes)
@@ -245,12 +246,17 @@ def _product_sd(result: Any, k: int) -> np.ndarray:
     from .recoveries import propagate
 
     n = len(result.flowsheet.streams)
-    cov = result.covariance.to_numpy()
     vals = result.reconciled.to_numpy(dtype=float) * np.asarray(result.factors)
+    nvar = n * vals.shape[1]
     out = np.full(n, np.nan)
+    cov = None if result.covariance is None else result.covariance.to_numpy()
     for j in range(n):
-        grad = np.zeros(cov.shape[0])
+        grad = np.zeros(nvar)
         grad[j] = vals[j, k]  # d(F a)/dF = a
         grad[k * n + j] = vals[j, 0]  # d(F a)/da = F
-        out[j] = propagate(grad, cov)
+        if cov is not None:
+            out[j] = propagate(grad, cov)
+        else:  # large result: variance from the solver (no full covariance kept)
+            var = result.variance_of(grad)
+            out[j] = np.sqrt(max(var, 0.0)) if np.isfinite(var) else np.nan
     return out

@@ -72,18 +72,28 @@ def recoveries(result: ReconciliationResult) -> pd.DataFrame:
     8th ed., Butterworth-Heinemann (recovery and grade from a balanced flowsheet).
     """
     fs = result.flowsheet
+    n = len(fs.streams)
+    cols = list(result.measured.columns)
+    ncol = len(cols)
     if result.covariance is None and result.variance_of is not None:
-        return _recoveries_flows(result)
-    if result.covariance is None:
+        if ncol == 1:
+            return _recoveries_flows(result)
+        variance_of = result.variance_of
+
+        def sd_of(grad: np.ndarray) -> float:
+            var = variance_of(grad)
+            return float(np.sqrt(max(var, 0.0))) if np.isfinite(var) else float("nan")
+    elif result.covariance is None:
         raise ValueError(
             "this result keeps no covariance (very large flowsheet, sparse solver): "
             "recoveries with uncertainty need solver='dense'"
         )
-    n = len(fs.streams)
-    cols = list(result.measured.columns)
-    ncol = len(cols)
+    else:
+        cov = result.covariance.to_numpy()
+
+        def sd_of(grad: np.ndarray) -> float:
+            return propagate(grad, cov)
     vals = result.reconciled.to_numpy(dtype=float) * np.asarray(result.factors)
-    cov = result.covariance.to_numpy()
     feeds = [fs.streams.index(s) for s in fs.feeds]
     rows = []
     for p_name in fs.products:
@@ -109,10 +119,12 @@ def recoveries(result: ReconciliationResult) -> pd.DataFrame:
                     grad[f] -= rec * ak[f] / denom
                     grad[k * n + f] -= rec * fl[f] / denom
                 grade = ak[p]
-                grade_sd = float(np.sqrt(max(cov[k * n + p, k * n + p], 0.0)))
+                unit = np.zeros(n * ncol)
+                unit[k * n + p] = 1.0
+                grade_sd = sd_of(unit)
             rows.append({
                 "product": p_name, "component": comp, "recovery": float(rec),
-                "recovery_sd": propagate(grad, cov),
+                "recovery_sd": sd_of(grad),
                 "grade": grade, "grade_sd": grade_sd,
             })
     return pd.DataFrame(rows).set_index(["product", "component"])
