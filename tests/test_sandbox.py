@@ -163,6 +163,19 @@ def test_command_line_shape(tmp_path):
     assert processes_of([UID_RANGE[0]]) == []
 
 
+def test_a_checkout_under_tmp_is_bound_after_the_private_tmp(tmp_path, monkeypatch):
+    # CI clones the repository into a folder that may lie under /tmp: the environment and the
+    # package must be bound after the sandbox's own /tmp, or the tmpfs hides them (exit 127)
+    from resourcekit.grading import sandbox as sandbox_mod
+
+    monkeypatch.setattr(sandbox_mod, "read_only_paths", lambda: ["/tmp/ci-clone/.venv"])
+    cmd = sandbox_command(["python"], uid=UID_RANGE[0], runtime_dir=tmp_path)
+    tmpfs = cmd.index("--tmpfs")
+    assert cmd[tmpfs + 1] == "/tmp"
+    bind = [i for i, arg in enumerate(cmd) if arg == "--ro-bind" and cmd[i + 1].startswith("/tmp")]
+    assert bind and all(i > tmpfs for i in bind)
+
+
 def test_exam_refuses_without_sandbox(monkeypatch):
     monkeypatch.setattr(batch_mod, "sandbox_problem", lambda: "bwrap: No permissions")
     with pytest.raises(GradingError, match="refusing to grade an exam without the sandbox"):

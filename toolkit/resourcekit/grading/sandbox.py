@@ -213,13 +213,15 @@ def sandbox_command(argv: list[str], *, uid: int, runtime_dir: str | Path,
     ro = read_only_paths()
     cmd = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent",
-           "--new-session", *_system_args(), *_dirs_for(ro)]
+           "--new-session", *_system_args(), "--proc", "/proc", "--dev", "/dev",
+           "--perms", "1777", "--size", str(int(limits.tmp_size)), "--tmpfs", "/tmp",
+           "--perms", "0777", "--dir", workdir, "--perms", "0777", "--dir", "/tmp/home"]
+    # bound after the private /tmp, so that a checkout or environment under /tmp (a CI clone)
+    # stays visible (read-only) instead of being hidden by the tmpfs
+    cmd += _dirs_for(ro)
     for p in ro:
         cmd += ["--ro-bind", p, p]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(int(limits.tmp_size)), "--tmpfs", "/tmp",
-            "--perms", "0777", "--dir", workdir, "--perms", "0777", "--dir", "/tmp/home",
-            *_dirs_for([runtime]), "--bind", runtime, runtime, "--chdir", workdir,
+    cmd += [*_dirs_for([runtime]), "--bind", runtime, runtime, "--chdir", workdir,
             "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
             setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--inh-caps=-all", "--", prlimit, *limits.prlimit_args(), "--",
