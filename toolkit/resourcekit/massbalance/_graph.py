@@ -82,14 +82,13 @@ def _directed_cycle(fs: FlowsheetBase, streams: np.ndarray) -> list[str]:
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
-    index = {n: i for i, n in enumerate(fs.nodes)}
-    inner = [int(j) for j in streams
-             if fs._edges[j][1] is not None and fs._edges[j][2] is not None]
-    if not inner:
-        return []
-    src = np.array([index[fs._edges[j][1]] for j in inner])
-    dst = np.array([index[fs._edges[j][2]] for j in inner])
     m = len(fs.nodes)
+    ends = fs._ends()
+    streams = np.asarray(streams, dtype=np.int64)
+    inner = streams[(ends[streams, 0] < m) & (ends[streams, 1] < m)]
+    if not inner.size:
+        return []
+    src, dst = ends[inner, 0], ends[inner, 1]
     graph = sparse.coo_matrix((np.ones(len(inner)), (src, dst)), shape=(m, m))
     _, label = connected_components(graph, directed=True, connection="strong")
     sizes = np.bincount(label)
@@ -97,7 +96,8 @@ def _directed_cycle(fs: FlowsheetBase, streams: np.ndarray) -> list[str]:
     if not on_loop.any():
         return []
     first = label[src][on_loop][0]
-    return [fs._edges[j][0] for j, ok, lab in zip(inner, on_loop, label[src], strict=True)
+    return [fs._edges[j][0] for j, ok, lab in zip(inner.tolist(), on_loop, label[src],
+                                                  strict=True)
             if ok and lab == first]
 
 

@@ -58,7 +58,7 @@ import pandas as pd
 from ._base import FlowsheetBase
 from ._dense import _solve_dense
 from ._graph import _check_unmeasured_loops, _check_unobservable_loops
-from ._measurements import read_measurements
+from ._measurements import _stream_index, read_measurements
 from ._problem import _label, _Problem, _read_sd
 from ._results import ConvergenceReport, ReconciliationResult
 from ._sparse import _solve_sparse_linear
@@ -270,15 +270,15 @@ def reconcile(
                  np.where(sol["unobservable"], "unobservable", "observable")),
     )
     redundancy = pd.DataFrame(
-        label.reshape(ncol, n).T, index=pd.Index(list(flowsheet.streams), name="stream"),
+        label.reshape(ncol, n).T, index=_stream_index(flowsheet.streams).rename("stream"),
         columns=list(meas.columns),
     )
     unobs = pd.DataFrame(
         sol["unobservable"].reshape(ncol, n).T,
-        index=pd.Index(list(flowsheet.streams), name="stream"), columns=list(meas.columns),
+        index=_stream_index(flowsheet.streams).rename("stream"), columns=list(meas.columns),
     )
     ztable = pd.DataFrame(
-        zstat.reshape(ncol, n).T, index=pd.Index(list(flowsheet.streams), name="stream"),
+        zstat.reshape(ncol, n).T, index=_stream_index(flowsheet.streams).rename("stream"),
         columns=list(meas.columns),
     )
     neg = np.nonzero(obs & (zrec < -1e-9 * prob.var_scale))[0]
