@@ -73,7 +73,9 @@ def _column_values(series: pd.Series) -> tuple[np.ndarray, Any]:
     """Magnitudes of a column and its pint unit, if its values are quantities."""
     import pint
 
-    if hasattr(series, "pint"):
+    # the accessor is looked up on the class: on the instance, pandas would first search
+    # the (possibly 100,000-label) index for a row called "pint"
+    if hasattr(type(series), "pint"):
         try:
             return np.asarray(series.pint.magnitude, dtype=float), series.pint.units
         except Exception:  # noqa: BLE001 - not a pint dtype after all

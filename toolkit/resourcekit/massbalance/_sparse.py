@@ -30,12 +30,10 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
     # groups of nodes joined by unmeasured streams (node m = outside)
     roots = _node_groups(m + 1, ends, ui)
     outside = roots[m]
-    groups = [r for r in np.unique(roots) if r != outside]
-    gix = {r: k for k, r in enumerate(groups)}
-    prow = [gix[roots[i]] for i in range(m) if roots[i] != outside]
-    pcol = [i for i in range(m) if roots[i] != outside]
+    inside = np.nonzero(roots[:m] != outside)[0]  # nodes not joined to the outside
+    groups, prow = np.unique(roots[inside], return_inverse=True)
     pmat = sparse.csr_array(
-        (np.ones(len(prow)), (prow, pcol)), shape=(len(groups), m)
+        (np.ones(inside.size), (prow.ravel(), inside)), shape=(groups.size, m)
     )
     bmat = (pmat @ prob.a[:, xi]).tocsc()
     bmat.eliminate_zeros()
