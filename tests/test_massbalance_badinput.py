@@ -152,3 +152,21 @@ def test_bad_input_matrix():
 @pytest.mark.parametrize("fn", ["reconcile", "from_edges", "imbalance", "sankey"])
 def test_each_function_has_cases(fn):
     assert sum(1 for f, *_ in CASES if f == fn) >= 4
+
+
+def test_a_relative_sd_above_one_is_warned_as_a_likely_percent():
+    # QA: sd=2 was read as 200 % of every value without a word (2 % was meant)
+    import warnings as _w
+
+    from resourcekit.errors import ResourcekitWarning
+    from resourcekit.massbalance import Flowsheet
+
+    edges = pd.DataFrame({"stream": ["feed", "conc", "tail"], "from_node": [None, "cell", "cell"],
+                          "to_node": ["cell", None, None]})
+    fs = Flowsheet.from_edges(edges)
+    measured = pd.DataFrame({"mass [t/h]": [100.0, 10.0, 88.0]}, index=["feed", "conc", "tail"])
+    with pytest.warns(ResourcekitWarning, match="for 2 % pass 0.02"):
+        fs.reconcile(measured, 2)
+    with _w.catch_warnings():
+        _w.simplefilter("error", ResourcekitWarning)
+        fs.reconcile(measured, 0.02)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError, LabelError, ResourcekitWarning
 from ._base import FlowsheetBase as Flowsheet
 from ._measurements import Measurements, _column_values, _str_labels, _stream_index
 
@@ -92,13 +94,18 @@ def _read_sd(fs: Flowsheet, meas: Measurements, measured: pd.DataFrame,
     if isinstance(sd, (int, float, np.floating)) and not isinstance(sd, bool):
         rel = float(sd)
         if not np.isfinite(rel) or rel <= 0:
-            raise ValueError(
+            raise DataError(
                 f"sd = {sd!r}: a relative standard deviation must be a positive number "
                 "(e.g. 0.05 for 5 %), or pass a DataFrame of absolute values"
             )
+        if rel > 1:
+            warnings.warn(
+                f"sd = {sd!r} is read as a relative standard deviation of {rel:.0%} of every "
+                f"value; for {rel:g} % pass {rel / 100:g}",
+                ResourcekitWarning, stacklevel=3)
         return rel * np.abs(values)
     if not isinstance(sd, pd.DataFrame):
-        raise TypeError(
+        raise DataError(
             f"sd must be a DataFrame shaped like measured (absolute) or a relative float, got "
             f"{type(sd).__name__}"
         )
@@ -106,7 +113,7 @@ def _read_sd(fs: Flowsheet, meas: Measurements, measured: pd.DataFrame,
 
     missing = [c for c in meas.columns if c not in sd.columns]
     if missing:
-        raise KeyError(f"sd lacks column(s) {missing} of measured; give one sd per value")
+        raise LabelError(f"sd lacks column(s) {missing} of measured; give one sd per value")
     labels = _str_labels(sd.index)
     unknown_at = _stream_index(fs.streams).get_indexer(labels) < 0
     if unknown_at.any():
