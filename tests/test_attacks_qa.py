@@ -2,8 +2,8 @@
 
 Each test is an attack that the current code answers correctly: the right value (checked
 against a hand calculation or a published worked example) or a clear error from
-``resourcekit.errors`` that names the argument. Attacks that the code does NOT yet answer
-correctly are listed in the QA report to the lead, not here (no xfail, no skip).
+``resourcekit.errors`` that names the argument. The attacks the QA pass found answered wrongly
+were fixed in their modules, and their tests sit beside those modules' own tests.
 """
 
 from __future__ import annotations
