@@ -97,7 +97,12 @@ def test_two_product_formula_uncertainty_matches_analytic_delta_method():
     n = 200_000
     fs, cs, ts = (rng.normal(v, s, n) for v, s in ((f, sf), (c, sc), (t, st_)))
     np.testing.assert_allclose(np.std((fs - ts) / (cs - ts)), expected, rtol=0.02)
-    assert "std" in r.summary().columns
+    assert "sd" in r.summary().columns
+    # sd is the one name across domains; the older *_std arguments and .std give the same
+    new = sep.two_product(f, c, t, feed_sd=sf, concentrate_sd=sc, tailing_sd=st_)
+    np.testing.assert_allclose(new.sd["mass_yield"], r.std["mass_yield"])
+    with pytest.raises(ValueError, match="feed_sd and feed_std are the same"):
+        sep.two_product(f, c, t, feed_sd=sf, feed_std=sf)
 
 
 def test_uncertainty_blows_up_when_grades_are_close():

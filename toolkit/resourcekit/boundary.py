@@ -17,7 +17,8 @@ The rules, each tested in ``tests/test_boundary.py``:
   (``units="%"`` or ``Quantity(x, "%")``): the boundary never guesses percent;
 - NaN stays NaN (never 0) and is reported with a :class:`~resourcekit.errors.MissingValueWarning`;
   inf and text are errors naming the argument and the value;
-- standard deviations are converted to the unit of their measurement (:func:`std_in`).
+- standard deviations (``sd``, the toolkit's one name for them) are converted to the unit of
+  their measurement (:func:`sd_in`).
 
 >>> import pandas as pd
 >>> from resourcekit.boundary import amount, fraction, align
@@ -48,6 +49,7 @@ __all__ = [
     "fraction",
     "amount",
     "number",
+    "sd_in",
     "std_in",
     "align",
     "template",
@@ -316,17 +318,20 @@ def number(value: Any, name: str, *, low: float | None = None, high: float | Non
     return arr
 
 
-def std_in(sd: Any, name: str, *, unit: str, units: Any = None) -> np.ndarray:
+def sd_in(sd: Any, name: str, *, unit: str, units: Any = None) -> np.ndarray:
     """Standard deviations in the unit of their measurement (never negative).
 
     A standard deviation given as a quantity in kg/h for flows computed in t/h is divided by
     1000; a plain number is taken in ``units`` if given, else in ``unit``.
 
     >>> from resourcekit.units import Quantity
-    >>> std_in(Quantity(500, "kg/h"), "sd of feed", unit="t/h")
+    >>> sd_in(Quantity(500, "kg/h"), "sd of feed", unit="t/h")
     array(0.5)
     """
     return amount(sd, name, unit=unit, units=units)
+
+
+std_in = sd_in  # the same reader under the name it had first (sd is the toolkit's one name)
 
 
 def column_values(series: pd.Series, name: str | None = None, *,

@@ -55,8 +55,9 @@ _QUANTITIES = (
 class TwoProductResult:
     """Two-product performance: yields, recoveries, ratios and efficiency.
 
-    Attributes are floats, arrays or Series, following the input. ``std`` holds the propagated
-    standard deviations (same keys as the attributes) when assay standard deviations were given.
+    Attributes are floats, arrays or Series, following the input. ``sd`` holds the propagated
+    standard deviations (same keys as the attributes) when assay standard deviations were given
+    (``std`` is the same dict under its older name).
     """
 
     feed: Any
@@ -69,10 +70,15 @@ class TwoProductResult:
     concentration_ratio: Any
     gangue_recovery: Any
     separation_efficiency: Any
-    std: dict[str, Any] = field(default_factory=dict)
+    sd: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def std(self) -> dict[str, Any]:
+        """The propagated standard deviations under their older name (see ``sd``)."""
+        return self.sd
 
     def summary(self) -> pd.DataFrame:
-        """Table of the measures: value (and std where propagated), with meaning and unit.
+        """Table of the measures: value (and sd where propagated), with meaning and unit.
 
         For array input the ``value`` column holds the arrays; use the attributes instead.
         """
@@ -80,8 +86,8 @@ class TwoProductResult:
         for name, meaning, unit in _QUANTITIES:
             row = {"quantity": name, "value": getattr(self, name), "meaning": meaning,
                    "unit": unit}
-            if self.std:
-                row["std"] = self.std.get(name, np.nan)
+            if self.sd:
+                row["sd"] = self.sd.get(name, np.nan)
             rows.append(row)
         return pd.DataFrame(rows).set_index("quantity")
 
@@ -133,6 +139,14 @@ def _measures(f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float) -> dict[str
         }
 
 
+def _one_of(sd: Any, std: Any, name: str) -> tuple[Any, str]:
+    """``{name}_sd``, or the same under its older name ``{name}_std`` (never both), and the
+    name the caller used (errors name what the caller wrote)."""
+    if sd is not None and std is not None:
+        raise DataError(f"{name}_sd and {name}_std are the same standard deviation: pass one")
+    return (std, f"{name}_std") if std is not None else (sd, f"{name}_sd")
+
+
 def _assay_std(sd: Any, name: str) -> np.ndarray:
     """An assay standard deviation as a mass fraction (a Quantity in % is converted)."""
     if sd is None:
@@ -149,12 +163,12 @@ def _assay_std(sd: Any, name: str) -> np.ndarray:
 
 
 def _propagate(
-    f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float, sds: tuple[Any, Any, Any]
+    f: np.ndarray, c: np.ndarray, t: np.ndarray, m: float, sds: tuple[Any, Any, Any],
+    names: tuple[str, str, str] = ("feed_sd", "concentrate_sd", "tailing_sd"),
 ) -> dict[str, np.ndarray]:
     """First-order (delta-method) propagation by central differences, assays independent."""
     base = [np.asarray(f, float), np.asarray(c, float), np.asarray(t, float)]
-    sd = [_assay_std(s, name) for s, name in
-          zip(sds, ("feed_std", "concentrate_std", "tailing_std"), strict=True)]
+    sd = [_assay_std(s, name) for s, name in zip(sds, names, strict=True)]
     var: dict[str, np.ndarray] = {}
     for k in range(3):
         step = 1e-6 * np.maximum(np.abs(base[k]), 1e-9)
@@ -173,18 +187,19 @@ def _propagate(
 
 
 def _result(
-    fa: Any, ca: Any, ta: Any, m: float, tmpl: Any, sds: tuple[Any, Any, Any] | None = None
+    fa: Any, ca: Any, ta: Any, m: float, tmpl: Any, sds: tuple[Any, Any, Any] | None = None,
+    names: tuple[str, str, str] = ("feed_sd", "concentrate_sd", "tailing_sd"),
 ) -> TwoProductResult:
     values = _measures(fa, ca, ta, m)
     std = {}
     if sds is not None and any(s is not None for s in sds):
-        std = {k: _kind.like(tmpl, v) for k, v in _propagate(fa, ca, ta, m, sds).items()}
+        std = {k: _kind.like(tmpl, v) for k, v in _propagate(fa, ca, ta, m, sds, names).items()}
     return TwoProductResult(
         feed=_kind.like(tmpl, fa),
         concentrate=_kind.like(tmpl, ca),
         tailing=_kind.like(tmpl, ta),
         pure=m,
-        std=std,
+        sd=std,
         **{k: _kind.like(tmpl, v) for k, v in values.items()},
     )
 
@@ -202,6 +217,9 @@ def two_product(
     tailing: Any,
     pure: Any = 1.0,
     *,
+    feed_sd: Any = None,
+    concentrate_sd: Any = None,
+    tailing_sd: Any = None,
     feed_std: Any = None,
     concentrate_std: Any = None,
     tailing_std: Any = None,
@@ -215,9 +233,11 @@ def two_product(
     pure : float or pint.Quantity
         Grade m of A in the pure valuable mineral (1 when A is the mineral itself; 0.788 for
         Sn in cassiterite). [mass fraction]
-    feed_std, concentrate_std, tailing_std : optional
-        Standard deviations of the assays [mass fraction]; the result's ``std`` then holds
-        first-order propagated standard deviations (assays taken as independent).
+    feed_sd, concentrate_sd, tailing_sd : optional
+        Standard deviations of the assays [mass fraction]; the result's ``sd`` then holds
+        first-order propagated standard deviations (assays taken as independent). ``sd`` is
+        the toolkit's one name for a standard deviation (mass balance uses it too);
+        ``feed_std``, ``concentrate_std``, ``tailing_std`` are the same, under their older names.
 
     Returns
     -------
@@ -254,9 +274,12 @@ def two_product(
     >>> round(r.recovery, 3), round(r.concentration_ratio, 2)
     (0.804, 52.25)
     """
+    (feed_sd, n_f), (concentrate_sd, n_c), (tailing_sd, n_t) = (
+        _one_of(new, old, name) for new, old, name in (
+            (feed_sd, feed_std, "feed"), (concentrate_sd, concentrate_std, "concentrate"),
+            (tailing_sd, tailing_std, "tailing")))
     _, got = _kind.align({"feed": feed, "concentrate": concentrate, "tailing": tailing,
-                          "feed_std": feed_std, "concentrate_std": concentrate_std,
-                          "tailing_std": tailing_std})
+                          n_f: feed_sd, n_c: concentrate_sd, n_t: tailing_sd})
     tmpl = _kind.template(got["feed"], got["concentrate"], got["tailing"])
     f = _kind.grade(got["feed"], "feed")
     c = _kind.grade(got["concentrate"], "concentrate")
@@ -264,8 +287,7 @@ def two_product(
     m = _pure(pure)
     f, c, t = np.broadcast_arrays(f, c, t)
     _check_order(f, c, t, m)
-    return _result(f, c, t, m, tmpl, (got["feed_std"], got["concentrate_std"],
-                                      got["tailing_std"]))
+    return _result(f, c, t, m, tmpl, (got[n_f], got[n_c], got[n_t]), (n_f, n_c, n_t))
 
 
 def from_masses(
