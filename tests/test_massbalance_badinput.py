@@ -170,3 +170,45 @@ def test_a_relative_sd_above_one_is_warned_as_a_likely_percent():
     with _w.catch_warnings():
         _w.simplefilter("error", ResourcekitWarning)
         fs.reconcile(measured, 0.02)
+
+
+@pytest.mark.parametrize("column, values, factor", [
+    ("Cu [%]", [2.0, 18.0, 0.3], 1.0),
+    ("Cu [wt.%]", [2.0, 18.0, 0.3], 1.0),
+    ("Cu (PPM)", [20000.0, 180000.0, 3000.0], 1e4),   # GEOROC-style capitals
+    ("Cu (mg kg-1)", [20000.0, 180000.0, 3000.0], 1e4),
+])
+def test_assay_units_in_any_spelling_give_the_same_balance(column, values, factor):
+    # the same survey written with other unit spellings reconciles to the same numbers
+    from resourcekit.massbalance import Flowsheet
+
+    edges = pd.DataFrame({"stream": ["feed", "conc", "tail"], "from_node": [None, "cell", "cell"],
+                          "to_node": ["cell", None, None]})
+    fs = Flowsheet.from_edges(edges)
+    idx = ["feed", "conc", "tail"]
+    base = fs.reconcile(pd.DataFrame({"mass [t/h]": [100.0, 10.0, 88.0],
+                                      "Cu [%]": [2.0, 18.0, 0.3]}, index=idx), 0.02)
+    other = fs.reconcile(pd.DataFrame({"mass [t/h]": [100.0, 10.0, 88.0], column: values},
+                                      index=idx), 0.02)
+    np.testing.assert_allclose(other.reconciled[column] / factor, base.reconciled["Cu [%]"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(other.reconciled["mass [t/h]"], base.reconciled["mass [t/h]"],
+                               rtol=1e-9)
+
+
+def test_percent_numbers_without_a_unit_are_refused_and_rows_align_by_label():
+    from resourcekit.errors import ResourcekitError
+    from resourcekit.massbalance import Flowsheet
+
+    edges = pd.DataFrame({"stream": ["feed", "conc", "tail"], "from_node": [None, "cell", "cell"],
+                          "to_node": ["cell", None, None]})
+    fs = Flowsheet.from_edges(edges)
+    with pytest.raises(ResourcekitError, match=r"assay 2 is outside \[0, 1\].*'Cu \[%\]'"):
+        fs.reconcile(pd.DataFrame({"mass [t/h]": [100.0, 10.0, 88.0], "Cu": [2.0, 18.0, 0.3]},
+                                  index=["feed", "conc", "tail"]), 0.02)
+    ordered = fs.reconcile(pd.DataFrame({"mass [t/h]": [100.0, 10.0, 88.0]},
+                                        index=["feed", "conc", "tail"]), 0.02)
+    shuffled = fs.reconcile(pd.DataFrame({"mass [t/h]": [10.0, 88.0, 100.0]},
+                                         index=["conc", "tail", "feed"]), 0.02)
+    pd.testing.assert_frame_equal(shuffled.reconciled.loc[ordered.reconciled.index],
+                                  ordered.reconciled)
