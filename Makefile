@@ -18,7 +18,7 @@ GRADE_EXAM = $(if $(filter command line environment,$(origin EXAM)),$(EXAM))
 
 help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
-	@echo "make test       set up .venv (and Chromium for the browser test), run the whole suite"
+	@echo "make test       set up .venv (and Chromium, bubblewrap), run the whole suite"
 	@echo "make lab        open JupyterLab on the lessons"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXERCISE=name   grade practice submissions"
