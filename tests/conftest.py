@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -98,3 +99,18 @@ def demo_exercise(tmp_path: Path) -> Path:
     folder.mkdir()
     nbformat.write(demo_master(), folder / "demo.ipynb")
     return folder / "demo.ipynb"
+
+
+def host_pids(marker: str) -> list[int]:
+    """Host pids (other than this one) whose command line contains ``marker``: what a batch or
+    a sandbox may have left running."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                    if marker.encode() in fh.read():
+                        found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

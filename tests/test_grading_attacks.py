@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import demo_master
+from conftest import demo_master, host_pids
 from nbformat.v4 import new_code_cell, new_notebook
 from resourcekit.grading import grade_batch, solution_version
 from resourcekit.grading.batch import MAX_SUBMISSION_BYTES
@@ -40,20 +40,6 @@ def _nb(folder: Path, name: str, cells: list[str], meta: dict | None = None) -> 
     path = folder / name
     nbformat.write(nb, path)
     return path
-
-
-def _scan(marker: str) -> list[int]:
-    """Host pids whose command line contains ``marker``."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
-                    if marker.encode() in fh.read():
-                        found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -222,7 +208,7 @@ def test_key_thief_gains_nothing_and_leaks_nothing(attacked):
 def test_detached_child_cannot_touch_results_later(attacked):
     assert pts(attacked["records"]["detacher.ipynb"])["q4"] == 1  # its kernel ran
     assert attacked["later"] == attacked["right_after"]
-    assert _scan(attacked["marker"]) == []  # no detached child, no kernel, no bwrap left
+    assert host_pids(attacked["marker"]) == []  # no detached child, no kernel, no bwrap left
 
 
 def test_neighbours_and_memory_are_out_of_reach(attacked):
@@ -313,7 +299,7 @@ def test_killing_the_grader_leaves_no_worker_and_no_kernel(tmp_path):
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            kernels = [p for p in _scan(marker) if p in _scan("ipykernel_launcher")]
+            kernels = [p for p in host_pids(marker) if p in host_pids("ipykernel_launcher")]
             if len(kernels) >= 2:  # two learners' kernels run (the solution's is gone)
                 break
             time.sleep(0.5)
@@ -324,9 +310,9 @@ def test_killing_the_grader_leaves_no_worker_and_no_kernel(tmp_path):
         os.kill(grader.pid, signal.SIGKILL)
         grader.wait()
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and (_scan(marker) or [w for w in workers if _alive(w)]):
+    while time.monotonic() < deadline and (host_pids(marker) or [w for w in workers if _alive(w)]):
         time.sleep(0.2)
-    assert _scan(marker) == []  # no kernel, no bwrap, nothing of the batch survived
+    assert host_pids(marker) == []  # no kernel, no bwrap, nothing of the batch survived
     assert [w for w in workers if _alive(w)] == []
     import shutil
 

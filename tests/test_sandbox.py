@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import host_pids
 from nbformat.v4 import new_code_cell, new_notebook
 from resourcekit.errors import GradingError
 from resourcekit.grading import batch as batch_mod
@@ -26,19 +27,6 @@ from resourcekit.grading.sandbox import (
 
 REPO = Path(__file__).resolve().parents[1]
 LIMITS = SandboxLimits(memory=1024**3, cpu_seconds=6, processes=48)
-
-
-def _cmdlines(marker: str) -> list[int]:
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
-                    if marker.encode() in fh.read():
-                        found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +133,7 @@ def test_limits_hold(probe):
 def test_nothing_outlives_the_run(probe):
     assert probe["a"]["detached"] == 1  # the detached children were started
     assert probe["run"].leftover_processes == 0
-    assert _cmdlines(probe["marker"]) == []
+    assert host_pids(probe["marker"]) == []
 
 
 def test_command_line_shape(tmp_path):
