@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import offline_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -84,33 +81,8 @@ def test_no_script_or_style_from_the_network(built):
 
 @pytest.fixture(scope="module")
 def browser(built):
-    from selenium import webdriver
-    chromium = shutil.which("chromium")
-    driver_bin = shutil.which("chromedriver")
-    assert chromium and driver_bin, "install Debian's chromium and chromium-driver (make test does)"
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(built.parent))  # book/_build
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1400,1000",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    from selenium.webdriver.chrome.service import Service
-
-    driver = webdriver.Chrome(service=Service(driver_bin), options=options)
-    driver.set_page_load_timeout(60)
-    root = f"http://127.0.0.1:{server.server_address[1]}"
-    yield driver, f"{root}/html"
-    driver.quit()
-    server.shutdown()
+    with offline_chromium(built.parent) as (driver, root):  # serves book/_build
+        yield driver, f"{root}/html"
 
 
 def _wait_for(driver, script: str, timeout: float = 30.0):

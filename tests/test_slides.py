@@ -8,14 +8,11 @@ test walks every slide at 1280 x 720 with the network off.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 
 import nbformat
 import pytest
+from conftest import offline_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from resourcekit.slides import build_slides
 
@@ -111,37 +108,13 @@ def test_deck_is_built_for_the_room(deck):
 
 @pytest.fixture(scope="module")
 def browser(deck):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_bin = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver_bin, "install Debian's chromium and chromium-driver (make test does)"
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    out = deck[0]
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--window-size=1280,720",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_bin), options=options)
-    driver.set_page_load_timeout(60)
-    driver.get(f"http://127.0.0.1:{server.server_address[1]}/{deck[1][0].name}")
-    _wait(driver, "return window.Reveal && Reveal.isReady && Reveal.isReady()")
-    # measure slides where they rest, not halfway through a transition
-    driver.execute_script("Reveal.configure({transition: 'none', backgroundTransition: 'none'});")
-    yield driver
-    driver.quit()
-    server.shutdown()
+    with offline_chromium(deck[0], window="1280,720") as (driver, root):
+        driver.get(f"{root}/{deck[1][0].name}")
+        _wait(driver, "return window.Reveal && Reveal.isReady && Reveal.isReady()")
+        # measure slides where they rest, not halfway through a transition
+        driver.execute_script(
+            "Reveal.configure({transition: 'none', backgroundTransition: 'none'});")
+        yield driver
 
 
 def _wait(driver, script, timeout=30.0):
