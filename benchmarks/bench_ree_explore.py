@@ -26,8 +26,11 @@ Measured once (30 Nov 2026, 2-core machine shared by eight sessions, load 4-11):
   0.049. Publication hold-out: 0.58 flagged but 0.30 false flags (new publications look new);
   calibrated by publication: 0.07 flagged at 0.036.
 - cold embedding, fresh process, numba cache warm: UMAP 12.1 s wall / 10.5 s CPU vs plain
-  umap-learn 23.5 / 19.7 s (x1.9); t-SNE (openTSNE) 9.7 / 7.3 s vs scikit-learn 30.6 / 32.9 s
-  (x4.5); PCA 1.7 s.
+  umap-learn 23.5 / 19.7 s (x1.9); t-SNE (openTSNE, one thread) 9.7 / 7.3 s vs scikit-learn
+  30.6 / 32.9 s (x4.5); PCA 1.7 s. Re-measured 30 Nov 2026 17:45 at load 0.9 (two helper
+  sessions starting), openTSNE on both cores: UMAP 8.4 s wall / 9.1 s CPU vs plain umap-learn
+  16.4 / 17.5 s (x1.9); t-SNE 4.0 / 7.0 s vs scikit-learn 6.8 / 12.4 s (x1.8); PCA 1.5 s.
+  Both targets met there (UMAP < 10 s, t-SNE < 5 s); on the loaded machine they were not.
 - Dask: 10,000,000 rows (1,526 MiB Parquet, 1,373 MiB in memory), 1 worker, 500 MiB limit:
   47.8 s = 209,000 rows/s per core, x0.76 of pandas on a 500,000-row slice (276,000 rows/s);
   worker peak RSS 604 MiB (interpreter and libraries included), paused 11 times, no restart.
