@@ -11,7 +11,12 @@ import pytest
 import resourcekit.ree as ree
 from resourcekit import datasets
 from resourcekit.errors import DataError, OptionError
-from resourcekit.ree.novelty import NoveltyDetector, holdout_novelty, nearest_classes
+from resourcekit.ree.novelty import (
+    NoveltyDetector,
+    conformal_threshold,
+    holdout_novelty,
+    nearest_classes,
+)
 
 CLASS = "Lithology (Lithology Code see explanati...)"
 
@@ -37,7 +42,8 @@ def test_knn_calibration_scores_leave_each_sample_out():
     det = NoveltyDetector(n_neighbors=4).fit(X)
     np.testing.assert_allclose(det.calibration_scores_, np.sort(_brute_knn_loo(X, 4)),
                                rtol=1e-12)
-    assert det.threshold_ == pytest.approx(np.quantile(_brute_knn_loo(X, 4), 0.95))
+    # Conformal threshold: n = 60, alpha = 0.05, m = floor(0.05 * 61) = 3: the 58th smallest.
+    assert det.threshold_ == pytest.approx(np.sort(_brute_knn_loo(X, 4))[57])
     # An isolated labelled sample keeps a large score (an in-sample score would count its own
     # zero distance).
     X[0] = 10.0
@@ -55,6 +61,49 @@ def test_conformal_p_values_by_counting():
     expected = [(1 + (cal >= v).sum()) / (len(cal) + 1) for v in s]
     np.testing.assert_allclose(det.p_values(new), expected, rtol=0, atol=0)
     assert (det.flag(new) == (s > det.threshold_)).all()
+    # Flagged exactly when p <= alpha = 1 - quantile (counted in integers: p (n + 1) <= 2).
+    count = np.array([(cal >= v).sum() for v in s])
+    assert (det.flag(new) == (1 + count <= 0.05 * 41)).all()
+    assert det.flag(new).any() and not det.flag(new).all()
+
+
+def test_conformal_threshold_by_hand():
+    # Bates et al. (2023): p = (1 + #{s_i >= s}) / (n + 1); flag when p <= alpha.
+    cal = np.arange(1.0, 20.0)  # n = 19, alpha (n + 1) = 1: only above every score
+    t = conformal_threshold(cal, 0.05)
+    assert t == 19.0
+    assert conformal_threshold(cal, 0.1) == 18.0  # m = 2: above the 18th smallest
+    # A detector by hand: 1-D, k = 1. Leave-one-out distances of 0, 1, 3, 7, 15 in units of
+    # their sd: 1, 1, 2, 4, 8. New 30 (nearest 15, distance 15): no calibration score reaches
+    # it, p = 1/6; new 5.5 (distance 1.5): three reach it, p = 4/6; new 2.2 (distance 0.8):
+    # all five, p = 6/6 (no ties: rounding would decide a tie).
+    X = np.array([[0.0], [1.0], [3.0], [7.0], [15.0]])
+    sd = X.std()
+    det = NoveltyDetector(n_neighbors=1, quantile=0.8).fit(X)
+    np.testing.assert_allclose(det.calibration_scores_, np.array([1, 1, 2, 4, 8]) / sd)
+    new = np.array([[30.0], [5.5], [2.2]])
+    np.testing.assert_allclose(det.score(new), np.array([15, 1.5, 0.8]) / sd)
+    np.testing.assert_allclose(det.p_values(new), [1 / 6, 4 / 6, 6 / 6])
+    # alpha = 0.2: m = floor(0.2 * 6) = 1, threshold the largest score (8 / sd).
+    assert det.threshold_ == pytest.approx(8 / sd)
+    assert det.flag(new).tolist() == [True, False, False]
+    # alpha = 0.05 < 1 / (n + 1): nothing can be flagged.
+    strict = NoveltyDetector(n_neighbors=1, quantile=0.95).fit(X)
+    assert strict.threshold_ == np.inf and not strict.flag(new).any()
+    assert conformal_threshold(np.arange(1.0, 10.0), 0.05) == np.inf  # 0.05 * 10 < 1
+    # Off by one, property-wise: for many n, flag (score > threshold) <=> p <= alpha.
+    rng = np.random.default_rng(11)
+    for n in (5, 19, 20, 21, 39, 40, 99, 100, 101, 250):
+        cal = np.sort(rng.normal(size=n))
+        for alpha in (0.01, 0.05, 0.1, 0.2, 1 - 0.95, 1 - 0.9):
+            t = conformal_threshold(cal, alpha)
+            s = np.concatenate([cal, cal + 1e-9, rng.normal(size=50) * 2])
+            p = (1 + (cal[None, :] >= s[:, None]).sum(1)) / (n + 1)
+            assert ((s > t) == (p <= alpha + 1e-12)).all(), (n, alpha)
+    with pytest.raises(OptionError, match="alpha"):
+        conformal_threshold(cal, 0.0)
+    with pytest.raises(DataError, match="finite"):
+        conformal_threshold([1.0, np.nan], 0.05)
 
 
 def test_mahalanobis_and_lof_scores():
@@ -104,14 +153,86 @@ def test_unseen_apatite_classes_are_detected(apatite):
     # in turn; aim from issue 14: on average at least half of an unseen class flagged at no
     # more than 5 % false flags (nominal 5 %, 5-fold split; allow the sampling error of
     # ~700 known test samples, sd ~ 0.8 %).
+    # Mean of three seeds of the 5-fold split (one seed alone varies by about +-0.2 % in the
+    # false flags: 0.0505, 0.0471, 0.0493).
     L = np.log(ree.normalize(apatite)[list(ree.REE)])
-    table = holdout_novelty(L, apatite[CLASS])
+    tables = [holdout_novelty(L, apatite[CLASS], random_state=s) for s in (0, 1, 2)]
+    table = sum(tables) / 3
     assert len(table) == 7
     assert table["detected"].mean() >= 0.5
-    assert table["false_flags"].mean() <= 0.06
+    assert table["false_flags"].mean() <= 0.05
+    assert all(t["false_flags"].mean() <= 0.055 for t in tables)
+    # Per class as measured (module docstring): LM and UM mostly found, HM and S rarely.
+    assert table.loc["LM", "detected"] > 0.85 and table.loc["UM", "detected"] > 0.8
+    assert table.loc["HM", "detected"] < 0.4
     # The former detector (Mahalanobis to the nearest class mean) finds far less.
     old = holdout_novelty(L, apatite[CLASS], method="mahalanobis")
     assert old["detected"].mean() < table["detected"].mean() - 0.2
+
+
+def test_false_flags_on_known_apatite_stay_at_alpha(apatite):
+    # Conformal validity on the real data: every analysis scored once by a detector fitted on
+    # the other 4/5 (all classes known); the flagged share stays at alpha up to the binomial
+    # sampling error (878 samples: sd 0.7 % at alpha = 0.05, 1.3 % at 0.2; 3 sd allowed).
+    # It is not far below alpha either: the p-values are calibrated, not merely conservative.
+    from sklearn.model_selection import StratifiedKFold
+
+    L = np.log(ree.normalize(apatite)[list(ree.REE)]).to_numpy()
+    y = apatite[CLASS].to_numpy()
+    for alpha in (0.05, 0.2):
+        flagged = np.zeros(len(L), dtype=bool)
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=2).split(L, y):
+            det = NoveltyDetector(quantile=1 - alpha).fit(L[tr], y[tr])
+            flagged[te] = det.flag(L[te])
+            assert (det.p_values(L[te]) <= alpha + 1e-12).tolist() == flagged[te].tolist()
+        sd = np.sqrt(alpha * (1 - alpha) / len(L))
+        assert alpha - 3 * sd <= flagged.mean() <= alpha + 3 * sd, (alpha, flagged.mean())
+
+
+def test_unseen_lamproite_class_is_flagged(apatite):
+    # LM (238 analyses) held out of the library entirely: the default detector (kNN, k = 2,
+    # standardised ln X_N, alpha = 0.05) flags 0.94 of it in the 5-fold hold-out; fitted on
+    # every other analysis it flags more than 85 %.
+    L = np.log(ree.normalize(apatite)[list(ree.REE)]).to_numpy()
+    lm = (apatite[CLASS] == "LM").to_numpy()
+    det = NoveltyDetector().fit(L[~lm], apatite.loc[~lm, CLASS])
+    assert det.n_neighbors == 2
+    assert det.flag(L[lm]).mean() > 0.85
+    assert (det.p_values(L[lm]) <= 0.05).mean() == pytest.approx(det.flag(L[lm]).mean())
+
+
+def test_group_calibration_scores_leave_the_group_out():
+    # calibration="group": each labelled sample is scored by a detector refitted (scaling
+    # included) without its whole GroupKFold fold of groups; brute force by hand.
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.default_rng(12)
+    groups = np.repeat(list("abcdefg"), 12)
+    X = rng.normal(size=(84, 3)) + np.repeat(rng.normal(0, 2, (7, 3)), 12, axis=0)
+    det = NoveltyDetector(calibration="group").fit(X, groups=groups)
+    expected = np.empty(len(X))
+    for tr, te in GroupKFold(5).split(X, groups=groups):
+        mu, sd = X[tr].mean(0), X[tr].std(0)
+        Ztr, Zte = (X[tr] - mu) / sd, (X[te] - mu) / sd
+        d = np.sqrt(((Zte[:, None, :] - Ztr[None, :, :]) ** 2).sum(-1))
+        expected[te] = np.sort(d, axis=1)[:, :2].mean(1)
+    np.testing.assert_allclose(det.calibration_scores_, np.sort(expected), rtol=1e-12)
+    # Without its group a sample's neighbours are farther than without itself only.
+    loo = NoveltyDetector().fit(X)
+    assert det.threshold_ > loo.threshold_
+
+
+def test_publication_hold_out_limit_is_as_documented(apatite):
+    # The measured limit stated in ree/novelty.py: known classes from unseen publications
+    # look new (false flags far above 5 %); calibrating by publication brings them down, and
+    # with them the detection of an unseen class.
+    L = np.log(ree.normalize(apatite)[list(ree.REE)])
+    y, pub = apatite[CLASS], apatite["Reference"]
+    loo = holdout_novelty(L, y, pub, by="group")
+    grp = holdout_novelty(L, y, pub, by="group", calibration="group")
+    assert loo["false_flags"].mean() > 0.2
+    assert grp["false_flags"].mean() < loo["false_flags"].mean() / 2
+    assert grp["detected"].mean() < 0.5
 
 
 def test_trace_reports_novelty_check_and_p_values(apatite):

@@ -672,7 +672,7 @@ def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, column
         flagged = novel[novel["unlike_any"]].sort_values("novelty", ascending=False)
         tables["novel"] = flagged
         notes.append(
-            f"Novelty: kNN distance (k=5, standardised ln X_N of {', '.join(info['elements'])}) "
+            f"Novelty: kNN distance (k=2, standardised ln X_N of {', '.join(info['elements'])}) "
             f"to the library {info['library']} ({info['n_reference']} complete analyses, "
             f"classes {', '.join(info['classes'])}); threshold {info['threshold']:.3g} = the "
             f"library's leave-one-out quantile; {info['n_unlike']} of {info['n_scored']} "
