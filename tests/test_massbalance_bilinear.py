@@ -106,7 +106,10 @@ def slsqp(fs, meas, sd, start=None):
         return j
 
     bounds = [(0, None)] * n + [(0, 1)] * (n * (ncol - 1))
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread: these dense problems are small, and threads only contend (x2 here)
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore")
         out = minimize(objective, start, jac=gradient, method="SLSQP", bounds=bounds,
                        constraints={"type": "eq", "fun": cons, "jac": cons_jac},
@@ -196,3 +199,47 @@ def test_report_is_not_converged_when_stopped_early():
     assert not res.convergence.converged
     assert res.convergence.optimality > 1e-8 or res.convergence.constraint_violation > 1e-9
     assert any("no convergence" in note for note in res.convergence.notes)
+
+
+def test_zero_flow_with_free_assays_is_left_when_it_is_a_saddle():
+    """Seed 1 of a 25-node plant (30 % unmeasured, 10 % noise): the iteration used to stop with
+    cross link x1 at zero flow, its unmeasured c1 assay undetermined, objective 67.54; SLSQP
+    reaches 67.42 with x1 flowing and its c1 at the bound 1. At zero flow the free assay can
+    be moved to the vertex that makes the flow's bound multiplier negative, so that point was
+    a saddle; now both solvers agree (rtol 1e-9: two converged optima of one problem)."""
+    fs, true, meas, sd = random_plant(25, 3, 1, unmeasured=0.3, rel_sd=0.1)
+    res = fs.reconcile(meas, sd, identify="none")
+    ref = slsqp(fs, meas, sd)
+    assert ref.success
+    np.testing.assert_allclose(res.chi2, ref.fun, rtol=1e-9)
+    assert res.reconciled.loc["x1", "mass"] > 0.5
+    assert res.reconciled.loc["x1", "c1"] == 1.0
+    assert "x1/c1" in res.convergence.at_bound and res.convergence.converged
+    stat, viol = kkt_residual(fs, meas, sd, res.reconciled)
+    assert stat < 1e-6 and viol < 1e-9
+
+
+def test_chi2_is_the_objective_when_a_value_is_on_its_bound():
+    """With a value held on its bound, the linearised statistic r^T S^-1 r forgets the bound
+    and understates the sum of squared adjustments (seed 3 of a 50-node plant: 135.55 against
+    136.29). chi2 is the weighted sum of squared adjustments itself."""
+    fs, true, meas, sd = random_plant(50, 3, 3, unmeasured=0.3, rel_sd=0.1)
+    res = fs.reconcile(meas, sd, identify="none")
+    assert res.convergence.at_bound  # the case this test is about
+    direct = float(np.nansum((((res.reconciled - meas) / sd) ** 2).to_numpy()))
+    np.testing.assert_allclose(res.chi2, direct, rtol=1e-12)
+    np.testing.assert_allclose(res.chi2, 136.287312, rtol=1e-8)
+
+
+def test_equals_slsqp_at_50_nodes():
+    """50 nodes, 103 streams, 3 assays, 30 % unmeasured (seed 2): the same minimum as SLSQP.
+    Surveyed (benchmarks/bench_massbalance.py, part "oracle"): 25 nodes, 12 seeds and
+    50 nodes, 8 seeds; equal to rtol 1e-12 wherever SLSQP reports success, never higher."""
+    fs, true, meas, sd = random_plant(50, 3, 2, unmeasured=0.3, rel_sd=0.1)
+    res = fs.reconcile(meas, sd, identify="none")
+    ref = slsqp(fs, meas, sd)
+    assert ref.success and res.convergence.converged
+    np.testing.assert_allclose(res.chi2, ref.fun, rtol=1e-9)
+    z = ref.x.reshape(meas.shape[1], -1).T
+    ok = ~res.unobservable.to_numpy()
+    np.testing.assert_allclose(res.reconciled.to_numpy()[ok], z[ok], rtol=1e-5, atol=1e-7)

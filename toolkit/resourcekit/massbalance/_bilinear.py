@@ -77,6 +77,46 @@ def constraints(a: sparse.csr_array, z: np.ndarray, ncol: int
     return np.concatenate(g), jac
 
 
+def _escape_zero_flows(z: np.ndarray, lam: np.ndarray, rinv: np.ndarray, s: np.ndarray,
+                       gy: np.ndarray, active: np.ndarray, fixed: np.ndarray,
+                       free_meas: np.ndarray, a: sparse.csr_array, n: int, ncol: int,
+                       gref: float) -> bool:
+    """Leave a zero flow whose unmeasured assays make it a saddle, not a minimum.
+
+    At :math:`F_j = 0` the unmeasured assays :math:`a_{kj}` of stream *j* are free (they
+    enter every balance multiplied by :math:`F_j`), so the bound multiplier of the flow,
+
+    .. math:: \\mu_j = \\partial_j f + \\textstyle\\sum_i A_{ij} \\lambda_{0i}
+       + \\sum_k a_{kj} \\sum_i A_{ij} \\lambda_{ki},
+
+    is linear in them. The point is a minimum only if :math:`\\mu_j \\ge 0` for *every*
+    choice of those assays in [0, 1]; the smallest :math:`\\mu_j` is at a vertex (each
+    :math:`a_{kj}` at 1 where its coefficient is negative, else 0). Where that is negative,
+    the assays are moved to the vertex (a free move: the objective and the balances do not
+    change at zero flow) and the flow is released, so the next iterations leave the saddle
+    (found on a random 25-node plant, where the iteration otherwise stopped with a cross
+    link at zero flow and an objective of 67.54 against SLSQP's 67.42; now both 67.42).
+    Returns whether anything was released.
+    """
+    lam_col = lam.reshape(ncol, -1) * rinv.reshape(ncol, -1)  # unscaled multipliers
+    at = np.nonzero(active[:n] & ~fixed[:n] & (z[:n] <= 0.0))[0]
+    released = False
+    for j in at:
+        col = a[:, [j]].toarray().ravel()
+        coef = np.array([col @ lam_col[k] for k in range(ncol)])
+        idx = np.array([k * n + j for k in range(1, ncol)], dtype=int)
+        free_assay = ~fixed[idx] & ~free_meas[idx]
+        base = gy[j] / s[j] + coef[0] + float(coef[1:][~free_assay] @ z[idx][~free_assay])
+        vertex = np.where(coef[1:] < 0, 1.0, 0.0)
+        best = base + float(coef[1:][free_assay] @ vertex[free_assay])
+        if best * s[j] < -1e-8 * gref:
+            z[idx[free_assay]] = vertex[free_assay]
+            active[idx[free_assay]] = True
+            active[j] = False
+            released = True
+    return released
+
+
 def solve_bilinear(a: sparse.csr_array, ncol: int, z0: np.ndarray, x: np.ndarray,
                    var: np.ndarray, measured: np.ndarray, scale: np.ndarray, *,
                    max_iter: int = 200, tol: float = 1e-10) -> SQPResult:
@@ -136,6 +176,7 @@ def solve_bilinear(a: sparse.csr_array, ncol: int, z0: np.ndarray, x: np.ndarray
     opt = viol = np.inf
     it = 0
     gnorm_ref = None
+    escapes = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - reported
         g, jac = constraints(a, z, ncol)
         gs = g * rinv
@@ -184,6 +225,10 @@ def solve_bilinear(a: sparse.csr_array, ncol: int, z0: np.ndarray, x: np.ndarray
                 # release the bound with the largest wrong-signed multiplier
                 release = held[wrong][np.argmax(np.abs(mu[wrong]))]
                 active[release] = False
+                continue
+            if escapes < 10 and _escape_zero_flows(z, lam, rinv, s, gy, active, fixed,
+                                                     free_meas, a, n, ncol, gref):
+                escapes += 1
                 continue
             # first-order optimality and feasibility, not the step alone
             converged = bool(viol < max(1e3 * tol, 1e-8) and opt < max(1e4 * tol, 1e-6))

@@ -192,6 +192,13 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
     smat = (bmat * v[None, :]) @ bmat.T
     lam, sinv, rank = _psd_solve(smat, r, names_of, has_fixed, need_inverse=True)
     chi2 = float(r @ lam)
+    if not linear:
+        # The weighted sum of squared adjustments at the solution. Without active bounds it
+        # equals r^T S^-1 r of the linearised balances (to round-off); with a value held on
+        # its bound, the linearisation forgets the bound and understates it (on a random
+        # 50-node plant 135.55 against 136.29).
+        on = v > 0
+        chi2 = float(np.sum((z[xi][on] - xm[on]) ** 2 / v[on]))
     vb = bmat.T * v[:, None]  # V B^T  (n_x x k)
     if ui.size:
         pinv_u = pinv_ju * su[:, None]  # pinv(J_u S_u) from the SVD of the null spaces
