@@ -133,6 +133,11 @@ def test_options_and_bad_input_raise():
         NoveltyDetector(calibration="cv")
     with pytest.raises(OptionError, match="quantile"):
         NoveltyDetector(quantile=1.5)
+    for bad in (0, 2.5, True, "3", -1):
+        with pytest.raises(OptionError, match="n_neighbors"):
+            NoveltyDetector(n_neighbors=bad)
+    assert NoveltyDetector(n_neighbors=3.0).n_neighbors == 3
+    assert NoveltyDetector("lof").n_neighbors == 20 and NoveltyDetector().n_neighbors == 2
     with pytest.raises(DataError, match="NaN"):
         NoveltyDetector().fit(np.array([[1.0, np.nan], [1.0, 2.0], [3.0, 4.0]]))
     with pytest.raises(OptionError, match="groups"):
