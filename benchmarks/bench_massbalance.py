@@ -8,11 +8,11 @@ Figures are ratios against baselines run in this process (``--quick``: smaller s
    bare closed form with a plain scipy.sparse LU (no sd, no tests). Target at 100,000:
    < 1 s and within 5x.
    Growth exponents b of time ~ streams^b for both.
-2. Bilinear (SQP with bounds), the tests' random plant with 5 assays at 50, 100, 300 nodes
-   (target at 300: < 5 s) and the exponent b of time ~ nodes^b; 1,000 nodes: the SQP solve
-   alone (the statistics still use dense reduced matrices and one dense SVD of J_u; above
-   2000 values only their diagonal and ``variance_of`` are kept, not the n x n covariance);
-   ``--stats-1000`` adds the full 1,000-node reconciliation (about 1 min, 3.5 GB).
+2. Bilinear (SQP with bounds), the tests' random plant with 5 assays at 50, 100, 300 and
+   1,000 nodes (target at 300: < 5 s; 1,000: measured), each the whole reconciliation with
+   sd and tests (above 2000 values the statistics come from the sparse KKT matrix), the
+   exponent b of time ~ nodes^b, and at 1,000 nodes the same problem with the dense
+   statistics (``--dense-1000``: about 1 min and 3.5 GB) as the baseline.
 3. Bilinear 41 streams / 3 assays against scipy SLSQP on the same problem.
 4. Oracle survey (not with ``--quick``): the tests' random plant (3 assays, 30 % of the
    values unmeasured, 10 % noise) at 25 nodes (12 seeds) and 50 nodes (8 seeds), our
@@ -20,8 +20,9 @@ Figures are ratios against baselines run in this process (``--quick``: smaller s
    start: counts of equal (rtol 1e-9), lower, higher, and SLSQP failures.
 
 Survey measured 30 Nov 2026: 25 nodes, 12 seeds: equal on 11, SLSQP failed on 1 (ours
-converged, KKT residual 1.3e-10); 50 nodes, 8 seeds: equal on all 8; never higher. Before the zero-flow saddle
-escape (commit 542a580) 25-node seed 1 ended 0.19 % above SLSQP.
+converged, KKT residual 1.3e-10); 50 nodes, 8 seeds: equal on all 8; never higher.
+Before the zero-flow saddle escape (commit 542a580) 25-node seed 1 ended 0.19 % above
+SLSQP.
 """
 
 from __future__ import annotations
@@ -182,42 +183,25 @@ def main() -> None:
 
     # ---------------------------------------------------------------- 2. bilinear
     nodes, times = [], []
-    for n_nodes in ((50, 100) if quick else (50, 100, 300)):
+    for n_nodes in ((50, 100) if quick else (50, 100, 300, 1000)):
         fs, true, meas, sd = plant(n_nodes, 5, seed=1)
         start = time.perf_counter()
         res = fs.reconcile(meas, sd, identify="none")
         took = time.perf_counter() - start
-        print(f"bilinear {n_nodes} nodes: {fs}, converged={res.convergence.converged}, "
-              f"{res.convergence.iterations} iterations, optimality "
-              f"{res.convergence.optimality:.1e}, violation "
+        print(f"bilinear {n_nodes} nodes: {fs}, statistics {res.convergence.solver}, "
+              f"converged={res.convergence.converged}, {res.convergence.iterations} "
+              f"iterations, optimality {res.convergence.optimality:.1e}, violation "
               f"{res.convergence.constraint_violation:.1e}", flush=True)
         report.note(f"bilinear {n_nodes} nodes, 5 assays (with sd and tests)", took, "s",
                     "< 5 s" if n_nodes == 300 else "")
         nodes.append(n_nodes)
         times.append(took)
-    report.note("bilinear: time ~ nodes^b, b", growth(nodes, times), "-")
-    # 1,000 nodes: the SQP solve alone (the statistics use dense reduced matrices)
-    if not quick:
-        from resourcekit.massbalance._bilinear import solve_bilinear
-        from resourcekit.massbalance._dense import _start
-        from resourcekit.massbalance._measurements import read_measurements
-        from resourcekit.massbalance._problem import _Problem, _read_sd
-
-        fs, true, meas, sd = plant(1000, 5, seed=1)
-        m = read_measurements(fs, meas)
-        prob = _Problem(fs, m, _read_sd(fs, m, meas, sd))
-        start = time.perf_counter()
-        z0 = _start(prob, prob.measured)
-        sol = solve_bilinear(prob.a, prob.ncol, z0, prob.values, prob.var, prob.measured,
-                             prob.var_scale)
-        report.note(f"bilinear 1,000 nodes, 5 assays: SQP solve only ({sol.iterations} "
-                    f"iterations, converged={sol.converged})",
-                    time.perf_counter() - start, "s")
-        if "--stats-1000" in sys.argv:  # opt-in: about 1 min and 3.5 GB on 2 cores
+        if n_nodes == 1000 and "--dense-1000" in sys.argv:  # about 1 min and 3.5 GB
             start = time.perf_counter()
-            res = fs.reconcile(meas, sd, identify="none")
-            report.note("bilinear 1,000 nodes, 5 assays, with sd and tests (converged="
-                        f"{res.convergence.converged})", time.perf_counter() - start, "s")
+            fs.reconcile(meas, sd, identify="none", solver="dense")
+            report.add("bilinear 1,000 nodes, 5 assays, with sd and tests", took,
+                       "dense statistics (projection, SVD of J_u)", time.perf_counter() - start)
+    report.note("bilinear: time ~ nodes^b, b", growth(nodes, times), "-")
 
     # ---------------------------------------------------------------- 3. vs SLSQP (small)
     fs = network(20, 41, 3, seed=1)

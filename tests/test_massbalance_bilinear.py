@@ -243,3 +243,28 @@ def test_equals_slsqp_at_50_nodes():
     z = ref.x.reshape(meas.shape[1], -1).T
     ok = ~res.unobservable.to_numpy()
     np.testing.assert_allclose(res.reconciled.to_numpy()[ok], z[ok], rtol=1e-5, atol=1e-7)
+
+
+def test_assay_on_its_bound_is_still_observable():
+    """Seed 3 of a 40-node plant (60 % unmeasured): the unmeasured c1 assay of p30 ends on its
+    bound 0 while p30 flows (6.3 t/h), so the c1 balances still determine it. The unmeasured
+    columns used to be scaled by the values' own size, a zero column followed, and p30/c1 with
+    two neighbours (m29/c1, r0/c1) was reported unobservable with NaN values and sd. The
+    Jacobian of the unmeasured values has full column rank here (checked below with numpy)."""
+    from resourcekit.massbalance._bilinear import constraints
+    from resourcekit.massbalance._measurements import read_measurements
+    from resourcekit.massbalance._problem import _Problem, _read_sd
+
+    fs, true, meas, sd = random_plant(40, 3, 3, unmeasured=0.6)
+    with pytest.warns(Warning):
+        res = fs.reconcile(meas, sd, identify="none")
+    assert res.convergence.at_bound == ("p30/c1",)
+    assert not res.unobservable.to_numpy().any()
+    for stream in ("p30", "m29", "r0"):
+        assert np.isfinite(res.reconciled.loc[stream, "c1"])
+        assert np.isfinite(res.sd.loc[stream, "c1"])
+    m = read_measurements(fs, meas)
+    prob = _Problem(fs, m, _read_sd(fs, m, meas, sd))
+    _, jac = constraints(prob.a, res.reconciled.to_numpy().T.ravel(), prob.ncol)
+    ju = jac.toarray()[:, ~prob.measured]
+    assert np.linalg.matrix_rank(ju) == ju.shape[1]

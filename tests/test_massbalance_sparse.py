@@ -68,3 +68,84 @@ def test_bilinear_variances_without_full_covariance_equal_dense(monkeypatch):
 
     np.testing.assert_allclose(_product_sd(lean, 1), _product_sd(full, 1), rtol=1e-8,
                                atol=1e-12, equal_nan=True)
+
+
+def _same_statistics(sparse_res, dense_res, rtol=1e-7):
+    """Two reconciliations of one problem: same values, sd, tests and classifications."""
+    np.testing.assert_allclose(sparse_res.reconciled.to_numpy(),
+                               dense_res.reconciled.to_numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(sparse_res.sd.to_numpy(), dense_res.sd.to_numpy(), rtol=rtol,
+                               atol=1e-14, equal_nan=True)
+    np.testing.assert_allclose(sparse_res.chi2, dense_res.chi2, rtol=1e-12)
+    assert sparse_res.dof == dense_res.dof
+    assert (sparse_res.redundancy == dense_res.redundancy).all().all()
+    assert (sparse_res.unobservable == dense_res.unobservable).all().all()
+    np.testing.assert_allclose(sparse_res.measurement_tests.to_numpy(dtype=float),
+                               dense_res.measurement_tests.to_numpy(dtype=float),
+                               rtol=1e-5, atol=1e-8, equal_nan=True)
+    np.testing.assert_allclose(sparse_res.recoveries().to_numpy(dtype=float),
+                               dense_res.recoveries().to_numpy(dtype=float),
+                               rtol=1e-6, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize(("nodes", "seed", "unmeasured", "rel_sd", "case"), [
+    (100, 1, 0.25, 0.03, "plain"),       # 204 streams, 5 assays: nothing on a bound
+    (12, 15, 0.8, 0.1, "bound"),         # two assays on their bound
+    (40, 3, 0.6, 0.03, "bound"),         # an assay on its bound 0, still observable
+    (20, 1, 0.7, 0.03, "unobservable"),  # 3 unobservable c2 assays
+])
+def test_bilinear_sparse_statistics_equal_dense(nodes, seed, unmeasured, rel_sd, case):
+    """The statistics from the sparse KKT matrix (covariance = leading block of K^-1) equal
+    the dense projection's: sd to 1e-7 relative (measured: 2e-10; the 1e-13 diagonal that
+    keeps K regular where a value is unobservable moves them by about that much), the same
+    degrees of freedom, unobservable and redundant values, measurement tests, and
+    recoveries with their sd (through variance_of)."""
+    import warnings
+
+    from test_massbalance_bilinear import random_plant
+
+    fs, true, meas, sd = random_plant(nodes, 5 if nodes == 100 else 3, seed,
+                                      unmeasured=unmeasured, rel_sd=rel_sd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense = fs.reconcile(meas, sd, identify="none", solver="dense")
+        lean = fs.reconcile(meas, sd, identify="none", solver="sparse")
+    assert lean.convergence.solver == "sparse" and dense.convergence.solver == "dense"
+    # the case each parameter set is about
+    assert dense.unobservable.to_numpy().any() == (case == "unobservable")
+    assert bool(dense.convergence.at_bound) == (case == "bound")
+    _same_statistics(lean, dense)
+
+
+def test_bilinear_auto_uses_sparse_statistics_above_2000_values(monkeypatch):
+    import importlib
+
+    rc = importlib.import_module("resourcekit.massbalance.reconcile")
+    from test_massbalance_bilinear import random_plant
+
+    fs, true, meas, sd = random_plant(30, 3, 2, unmeasured=0.25)
+    assert fs.reconcile(meas, sd, identify="none").convergence.solver == "dense"
+    monkeypatch.setattr(rc, "_SPARSE_BILINEAR_MIN", 10)
+    res = fs.reconcile(meas, sd, identify="none")
+    assert res.convergence.solver == "sparse"
+    assert res.covariance is None and np.isfinite(res.sd.to_numpy()).sum() > 0.5 * res.sd.size
+
+
+def test_bilinear_sparse_statistics_with_serial_elimination():
+    """Serial gross-error elimination re-solves with the sparse statistics: the same steps
+    and final result as the dense path (one assay x 1.5 planted)."""
+    import warnings
+
+    from test_massbalance_bilinear import random_plant
+
+    fs, true, meas, sd = random_plant(20, 3, 4, unmeasured=0.2, rel_sd=0.02)
+    cell = meas["c1"].dropna().index[3]
+    meas.loc[cell, "c1"] *= 1.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense = fs.reconcile(meas, sd, solver="dense")
+        lean = fs.reconcile(meas, sd, solver="sparse")
+    assert (lean.eliminated["stream"].tolist() == dense.eliminated["stream"].tolist())
+    assert (cell, "c1") in set(zip(dense.eliminated["stream"], dense.eliminated["column"],
+                                   strict=True))
+    _same_statistics(lean, dense)

@@ -116,16 +116,22 @@ def _few_threads() -> Any:
 
 # ---------------------------------------------------------------------- core solver
 def _solve_dense(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, tol: float,
-                 z0: np.ndarray | None = None) -> dict[str, Any]:
-    """Closed form (flows only) or SQP (bilinear), then the statistics at the solution."""
+                 z0: np.ndarray | None = None, stats: str = "dense") -> dict[str, Any]:
+    """Closed form (flows only) or SQP (bilinear), then the statistics at the solution.
+
+    ``stats="sparse"`` (bilinear only): the statistics from the sparse KKT matrix
+    (:mod:`._sparse_bilinear`) instead of dense projections.
+    """
     if prob.n * prob.ncol > 2000:  # large dense products: BLAS threads pay off
-        return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0)
+        return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0,
+                                  stats=stats)
     with _few_threads():
-        return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0)
+        return _solve_dense_inner(prob, meas_mask, max_iter=max_iter, tol=tol, z0=z0,
+                                  stats=stats)
 
 
 def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, tol: float,
-                       z0: np.ndarray | None) -> dict[str, Any]:
+                       z0: np.ndarray | None, stats: str = "dense") -> dict[str, Any]:
     xi = np.nonzero(meas_mask)[0]
     ui = np.nonzero(~meas_mask)[0]
     xm = prob.values[xi]
@@ -146,7 +152,10 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
     def reduced(z: np.ndarray, final: bool = False) -> tuple[Any, ...]:
         g, jac = prob.constraints(z)
         jx, ju = jac[:, xi], jac[:, ui]
-        su = np.maximum(np.abs(z[ui]), floor[ui])
+        # column scale of the unmeasured values: their size, but not below 1 % of their
+        # column's typical size (an assay held at its bound 0 is still determined by the
+        # balances of its flowing stream; scaled by its own zero it looked unobservable)
+        su = np.maximum(np.abs(z[ui]), 1e-2 * prob.var_scale[ui])
         pinv = None
         if final:
             p, null_u, pinv = _left_null_pinv(ju * su[None, :])
@@ -168,6 +177,11 @@ def _solve_dense_inner(prob: _Problem, meas_mask: np.ndarray, *, max_iter: int, 
                              prob.var_scale, max_iter=max(max_iter, 1) * 4, tol=tol)
         z = sqp.z
         it, converged, steps = sqp.iterations, sqp.converged, [sqp.step]
+        if stats == "sparse":
+            from ._sparse_bilinear import sparse_statistics
+
+            return {**sparse_statistics(prob, meas_mask, z), "iterations": it,
+                    "converged": converged, "step": sqp.step, "sqp": sqp}
     for it in range(1, max_iter + 1 if linear else 0):  # noqa: B007 - it is reported
         g, jx, ju, su, _, bmat, r, _ = reduced(z)
         smat = (bmat * v[None, :]) @ bmat.T
