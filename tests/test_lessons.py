@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from resourcekit._notebooks import execute_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "lessons").glob("*.ipynb"))
@@ -50,9 +50,26 @@ def test_lesson_follows_the_template(path):
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
 def test_lesson_executes_in_a_fresh_kernel(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()  # raises CellExecutionError naming the cell on any failure
+    # IPC sockets, not TCP ports: parallel kernels cannot take each other's ports
+    execute_notebook(nb, tmp_path, timeout=300)  # CellExecutionError names a failing cell
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_notebooks_run_over_private_ipc_sockets(tmp_path):
+    """Lessons (tests) and slides execute in kernels that talk over Unix sockets in a private
+    folder: parallel kernels on TCP can take each other's ports and then hang until the cell
+    timeout (jupyter/jupyter_client#487), as 2 of 4 clean CI runs did for 300 s."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(
+        "import os\nfrom ipykernel.connect import get_connection_info\n"
+        "info = get_connection_info(unpack=True)\n"
+        "print(info['transport'], info['ip'], os.getcwd())")])
+    execute_notebook(nb, tmp_path, timeout=60)
+    transport, ip, cwd = nb.cells[0].outputs[0]["text"].split()
+    assert transport == "ipc"
+    assert Path(ip).name == "k" and Path(ip).parent.name.startswith("rk-kernel-")
+    assert not Path(ip).parent.exists()  # the socket folder is removed afterwards
+    assert cwd == str(tmp_path)

@@ -375,16 +375,16 @@ del _alt, _rk_vegalite
 
 
 def _execute(nb: Any, cwd: Path, timeout: float) -> None:
-    from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell
+
+    from ._notebooks import execute_notebook
 
     # The deck's kernel emits charts as specs (vega-lite / plotly JSON), not as HTML that
     # loads its libraries from a CDN; the prelude cell is removed again before export.
     prelude = new_code_cell(_PRELUDE)
     nb.cells.insert(0, prelude)
     try:
-        NotebookClient(nb, timeout=int(timeout), kernel_name="python3", shutdown_kernel="immediate",
-                       resources={"metadata": {"path": str(cwd)}}).execute()
+        execute_notebook(nb, cwd, timeout=timeout)
     finally:
         nb.cells.remove(prelude)
     nb.metadata.pop("widgets", None)  # the widget manager would come from a CDN
