@@ -19,6 +19,15 @@ Figures are ratios against baselines run in this process (``--quick``: smaller s
    objective against SLSQP with the same bounds (flows >= 0, assays in [0, 1]) from its own
    start: counts of equal (rtol 1e-9), lower, higher, and SLSQP failures.
 
+Measured 30 Nov 2026 18:20 (2 cores, load 1.5), ``--dense-1000``: flows only 10,000 /
+30,000 / 100,000 streams 0.027 / 0.061 / 0.215 s, x3.6 the bare LU at 100,000 (0.059 s);
+time ~ streams^0.91 (bare LU ^1.00). Bilinear with 5 assays, 50 / 100 / 300 / 1,000 nodes:
+0.16 / 0.41 / 1.16 / 12.8 s (statistics dense up to 100, sparse from 300 nodes); time ~
+nodes^1.42 over that range, steeper at the top: the sparse statistics read the diagonal of
+K^-1 by block solves, time ~ values x fill (about n^2), memory ~ fill (0.7 GB at 1,000
+nodes). 1,000 nodes with the dense statistics: 33.6 s (x2.6 slower; 58 s and 3.5 GB at load
+4-11 last session). 41 streams / 3 assays: 0.066 s against SLSQP's 0.74 s.
+
 Survey measured 30 Nov 2026: 25 nodes, 12 seeds: equal on 11, SLSQP failed on 1 (ours
 converged, KKT residual 1.3e-10); 50 nodes, 8 seeds: equal on all 8; never higher.
 Before the zero-flow saddle escape (commit 542a580) 25-node seed 1 ended 0.19 % above
