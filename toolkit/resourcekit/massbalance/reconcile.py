@@ -85,8 +85,8 @@ def _solve_linear(prob: _Problem, mask: np.ndarray, **kw: Any) -> dict[str, Any]
 #: Above this many values (streams x columns) the bilinear statistics come from the sparse
 #: KKT matrix instead of dense projections, and only variances and ``variance_of`` are kept
 #: (as the dense path does above ``_dense._FULL_COVARIANCE_MAX``); at or below it the full
-#: covariance is kept. 1,000 nodes with 5 assays (12,480 values): dense 58 s and 3.5 GB,
-#: sparse 13 s and 0.7 GB; 100 nodes (1,224 values): dense 1.0 s, sparse 0.2 s.
+#: covariance is kept. 1,000 nodes with 5 assays (12,480 values): dense 33.6 s and 3.5 GB,
+#: sparse 12.8 s and 0.7 GB (benchmarks/bench_massbalance.py).
 _SPARSE_BILINEAR_MIN = 2000
 
 
