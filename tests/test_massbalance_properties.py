@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from resourcekit.massbalance import Flowsheet
 
@@ -33,6 +33,9 @@ def random_case(n_nodes, seed):
 
 @settings(max_examples=15, deadline=None)
 @given(n_nodes=st.integers(2, 6), seed=st.integers(0, 10_000))
+# found by a CI run: step 3e-11 and SLSQP's objective to 1e-15, yet "not converged" on the
+# optimality measured in raw scaled units (1.3e-6); now measured per value's precision
+@example(n_nodes=6, seed=742)
 def test_consistent_data_unchanged_and_noisy_data_closed(n_nodes, seed):
     fs, true, meas, sd = random_case(n_nodes, seed)
     same = fs.reconcile(true, sd, identify="none")
