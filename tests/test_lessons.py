@@ -67,8 +67,12 @@ def test_notebooks_run_over_private_ipc_sockets(tmp_path):
         "import os\nfrom ipykernel.connect import get_connection_info\n"
         "info = get_connection_info(unpack=True)\n"
         "print(info['transport'], info['ip'], os.getcwd())")])
+    from conftest import host_pids
+
     execute_notebook(nb, tmp_path, timeout=60)
     transport, ip, cwd = nb.cells[0].outputs[0]["text"].split()
+    # the kernel is shut down afterwards, not left running until the process exits
+    assert not host_pids(Path(ip).parent.name)
     assert transport == "ipc"
     assert Path(ip).name == "k" and Path(ip).parent.name.startswith("rk-kernel-")
     assert not Path(ip).parent.exists()  # the socket folder is removed afterwards

@@ -42,11 +42,20 @@ def execute_notebook(nb: Any, cwd: str | Path, *, timeout: float = 300.0,
     # Unix socket paths must stay under 108 bytes: a short private folder (mode 0700)
     base = "/tmp" if len(tempfile.gettempdir()) > 40 and os.path.isdir("/tmp") else None
     sockets = Path(tempfile.mkdtemp(prefix="rk-kernel-", dir=base))
+
+    class _IPCKernelManager(AsyncKernelManager):
+        """This call's kernel manager: IPC sockets in the private folder."""
+
+        def __init__(self, **kw: Any) -> None:
+            kw.update(transport="ipc", ip=str(sockets / "k"),
+                      connection_file=str(sockets / "kernel.json"))
+            super().__init__(**kw)
+
     try:
-        km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                ip=str(sockets / "k"),
-                                connection_file=str(sockets / "kernel.json"))
-        client = NotebookClient(nb, km=km, timeout=int(timeout), kernel_name=kernel_name,
+        # the client creates (so owns, and shuts down) the manager: a manager passed in as
+        # ``km`` would be left running, one kernel per notebook until the process exits
+        client = NotebookClient(nb, kernel_manager_class=_IPCKernelManager,
+                                timeout=int(timeout), kernel_name=kernel_name,
                                 shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(cwd)}}, **options)
         client.execute()
