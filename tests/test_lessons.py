@@ -60,7 +60,7 @@ def test_lesson_executes_in_a_fresh_kernel(path, tmp_path):
 def test_notebooks_run_over_private_ipc_sockets(tmp_path):
     """Lessons (tests) and slides execute in kernels that talk over Unix sockets in a private
     folder: parallel kernels on TCP can take each other's ports and then hang until the cell
-    timeout (jupyter/jupyter_client#487), as 2 of 4 clean CI runs did for 300 s."""
+    timeout (jupyter/jupyter_client#487); and each kernel is shut down afterwards."""
     from nbformat.v4 import new_code_cell, new_notebook
 
     nb = new_notebook(cells=[new_code_cell(

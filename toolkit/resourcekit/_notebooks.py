@@ -4,8 +4,14 @@ jupyter_client picks a kernel's five TCP ports by binding to port 0 and releasin
 the kernel binds; kernels started at the same moment by other processes (parallel tests, a
 book build, slides) can take one of them, and the kernel then stays alive but deaf on that
 channel, so the run waits for the cell timeout (jupyter/jupyter_client#487; nbclient#114).
-We saw it as a 300 s stall in 2 of 4 clean-clone CI runs. Unix-domain sockets in a private
-folder cannot collide. The grader does the same (``grading/runner.py``).
+Unix-domain sockets in a private folder cannot collide. The grader does the same
+(``grading/runner.py``).
+
+Not fixed by this: the occasional 300 s wait seen in CI. Caught once in the act (lesson 10 in
+the book build with nothing else running, then standalone): the kernel had run the widget
+cell and was idle while the client still waited for a message. That matches nbclient#312
+(a cell with ipywidgets sometimes blocks); the run passes after the wait, and it did not recur
+in 8 further standalone runs.
 """
 
 from __future__ import annotations
