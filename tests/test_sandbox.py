@@ -178,3 +178,42 @@ def test_practice_falls_back_with_a_warning(monkeypatch, capsys):
     assert "WITHOUT" in capsys.readouterr().err
     with pytest.raises(GradingError, match="not available"):
         batch_mod.sandbox_policy(True, exam=False)
+
+
+def test_launch_hook_kills_the_child_with_its_parent(tmp_path):
+    """The kernel launch hook (PR_SET_PDEATHSIG before exec, then a parent check): a process
+    started through it dies when its parent is SIGKILLed, even in a session of its own (as
+    jupyter_client starts kernels). Without it, the child lives on (checked first)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def run(with_hook: bool) -> bool:
+        """Start parent -> child (sleep 60), SIGKILL the parent: is the child still alive?"""
+        code = ("import os, subprocess, sys, time\n"
+                "from resourcekit.grading.runner import _die_with_parent_hook\n"
+                f"hook = _die_with_parent_hook() if {with_hook} else None\n"
+                "p = subprocess.Popen(['sleep', '60'], start_new_session=True, preexec_fn=hook)\n"
+                "print(p.pid, flush=True)\n"
+                "time.sleep(60)\n")
+        parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                  text=True)
+        child = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return False
+            with open(f"/proc/{child}/stat") as fh:
+                if fh.read().split()[2] == "Z":  # a zombie is dead; init reaps it
+                    return False
+            time.sleep(0.05)
+        os.kill(child, signal.SIGKILL)
+        return True
+
+    assert run(with_hook=False)  # the baseline: an orphan survives its parent
+    assert not run(with_hook=True)

@@ -139,6 +139,32 @@ def _kernel_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+def _die_with_parent_hook() -> Any:
+    """A ``preexec_fn`` that ties the sandbox to this worker from the first instruction.
+
+    bwrap's ``--die-with-parent`` is set only once bwrap runs; a worker killed between its
+    fork and that moment left the sandbox running (seen once in CI: two bwrap processes of a
+    pre-started kernel survived a SIGKILL of the grader). In the child, before exec: ask for
+    SIGKILL when the parent dies (PR_SET_PDEATHSIG, kept across exec: no set-uid change),
+    then exit at once if the parent is already gone.
+    """
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return hook
+
+
 def _sandbox_manager_class():
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
@@ -171,6 +197,7 @@ def _sandbox_manager_class():
                                    limits=self.rk_limits)
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("preexec_fn", _die_with_parent_hook())
             await super()._async_launch_kernel(kernel_cmd, **kw)
             self.rk_launched.append(self.provisioner.process)
 
