@@ -577,13 +577,8 @@ def explore(
     sample = rows
     if len(rows) > sample_size:
         sample = rows.sample(sample_size, random_state=random_state)
-    bar.set_postfix_str(f"embedding ({embedding})")
-    emb = _embedding(sample, embedding)
-    bar.update()
-    bar.set_postfix_str("novelty")
-    novel, info = _novelty_step(sample, reference, reference_label, units, bdl,
-                                novelty_quantile)
-    bar.update()
+    emb, novel, info = _embedding_and_novelty(bar, sample, embedding, "", reference,
+                                              reference_label, units, bdl, novelty_quantile)
     report = _assemble(data_name=source or "DataFrame", n_rows=len(data),
                        quality_rows=quality_rows, columns=list(data.columns), rows=rows,
                        sample=sample, emb=emb, novel=novel, info=info, units=units, bdl=bdl,
@@ -591,6 +586,20 @@ def explore(
     bar.update()
     bar.close()
     return report
+
+
+def _embedding_and_novelty(bar: Any, sample: pd.DataFrame, embedding: str, note: str,
+                           reference: Any, reference_label: Any, units: Any, bdl: Any,
+                           novelty_quantile: float) -> tuple[Any, Any, Any]:
+    """The report's embedding and novelty steps on ``sample``, each one step of ``bar``."""
+    bar.set_postfix_str(f"embedding ({embedding}{', ' + note if note else ''})")
+    emb = _embedding(sample, embedding)
+    bar.update()
+    bar.set_postfix_str(f"novelty ({note})" if note else "novelty")
+    novel, info = _novelty_step(sample, reference, reference_label, units, bdl,
+                                novelty_quantile)
+    bar.update()
+    return emb, novel, info
 
 
 def _novelty_step(sample: pd.DataFrame, reference: Any, reference_label: str | None,
@@ -788,13 +797,8 @@ def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_labe
             else means[c]
     dropped = _dropped_frame(int(counts["_none"].sum()), int(counts["_incomplete"].sum()),
                              len(present), n_rows)
-    bar.set_postfix_str(f"embedding ({embedding}, sample)")
-    emb = _embedding(sample, embedding)
-    bar.update()
-    bar.set_postfix_str("novelty (sample)")
-    novel, info = _novelty_step(sample, reference, reference_label, units, bdl,
-                                novelty_quantile)
-    bar.update()
+    emb, novel, info = _embedding_and_novelty(bar, sample, embedding, "sample", reference,
+                                              reference_label, units, bdl, novelty_quantile)
     report = _assemble(data_name=source or "dask DataFrame", n_rows=n_rows,
                        quality_rows=q_total, columns=list(ddf.columns)[:n], rows=sample,
                        sample=sample, emb=emb, novel=novel, info=info, units=units, bdl=bdl,
