@@ -1,5 +1,5 @@
 """Command line: ``python -m resourcekit.grading COMMAND`` (build, grade, selftest, exam,
-verify, revoke, registry).
+verify, revoke, registry, bank-check).
 
 ``exam EXAM --learners learners.csv --out DIR [--bank PATH]`` writes ``DIR/<learner_id>.ipynb``
 per learner; ``grade DIR --out RESULTS`` grades exercises or exam submissions (certificates,
@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("selftest", help="solution must score 100 %%, student version 0")
     s.add_argument("masters", nargs="+")
 
+    from .bankcheck import add_arguments as _bank_check_arguments
+
+    _bank_check_arguments(sub.add_parser(
+        "bank-check", help="check a question bank: independent answers, wrong methods "
+                           "rejected over the parameter ranges, every lesson covered"))
+
     args = parser.parse_args(argv)
     _apply_store_options(args)
     if "RESOURCEKIT_CERT_KEY" in os.environ:
@@ -147,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         from .certificates import load_key
 
         load_key()
+    if args.command == "bank-check":
+        from .bankcheck import run as _bank_check
+
+        return _bank_check(args)
     if args.command == "build":
         for student, solution in build_exercises(args.exercises, args.out):
             print(f"{student}\n{solution}")
