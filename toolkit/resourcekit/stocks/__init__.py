@@ -18,6 +18,13 @@ Monte Carlo band for uncertain lifetimes and contents.
 
 from __future__ import annotations
 
+from .cohorts import (
+                      cohort_survival_matrix,
+                      inflow_driven_by_cohort,
+                      mean_age_of_outflow,
+                      split_deregistrations,
+    stock_driven_by_cohort,
+)
 from .dynamic import StockResult, inflow_driven, stock_driven
 from .lifetime import INFLOW_AT, LIFETIME_KINDS, Lifetime, survival_matrix
 from .materials import FUNCTIONAL_GRADES, SupplyResult, secondary_supply, supply_band
@@ -29,9 +36,14 @@ __all__ = [
     "Lifetime",
     "StockResult",
     "SupplyResult",
+    "cohort_survival_matrix",
     "inflow_driven",
+    "inflow_driven_by_cohort",
+    "mean_age_of_outflow",
     "secondary_supply",
+    "split_deregistrations",
     "stock_driven",
+    "stock_driven_by_cohort",
     "supply_band",
     "survival_matrix",
 ]
