@@ -26,7 +26,9 @@ combination, up to a cap, plus random draws):
    toolkit and is slower) to ``check_rtol`` (default :data:`CHECK_RTOL`);
 2. no wrong method is accepted: each differs from the check by more than ``margin`` times the
    question's tolerance (``margin`` 2 by default, so that a learner's rounding cannot carry a
-   wrong method into the accepted band) in every draw, for ``numbers`` in every element;
+   wrong method into the accepted band) in every draw (for ``numbers``: in at least one
+   element, so that it never earns full marks); the answer stays within the item's
+   ``bounds`` (e.g. ``[0, 1]`` for a recovery) in every draw;
 3. a choice question's option lists hold four distinct texts, exactly one right, every other a
    named distractor, the right one not given away by its length, and its key letter moves
    between the option orders;
@@ -176,17 +178,23 @@ def _sized(spec: dict[str, Any], us: list[float]) -> Any:
 
 
 def _corners(spec: dict[str, Any]) -> list[Any]:
-    """The extreme values of one parameter (every option of a choice)."""
+    """The extreme values of one parameter (every option of a choice).
+
+    A list parameter's corners are spread lists (its low and high ends together, evenly
+    spaced, and alternating), not lists of one repeated value, which no draw gives in practice.
+    """
     n = int(spec.get("size") or 1)
     if "choice" in spec:
         k = len(spec["choice"])
         return [_sized(spec, [(i + 0.5) / k] * n) for i in range(k)]
     if "value" in spec:
         return [_sized(spec, [0.0] * n)]
-    ends = [_sized(spec, [0.0] * n), _sized(spec, [1.0 - 1e-12] * n)]
-    if n > 1:  # a spread list as well: low and high values together
-        ends.append(_sized(spec, [(i % 2) * (1.0 - 1e-12) for i in range(n)]))
-    return ends
+    top = 1.0 - 1e-12
+    if n == 1:
+        return [_sized(spec, [0.0]), _sized(spec, [top])]
+    even = [top * i / (n - 1) for i in range(n)]
+    return [_sized(spec, even), _sized(spec, even[::-1]),
+            _sized(spec, [(i % 2) * top for i in range(n)])]
 
 
 def _draws(params: dict[str, dict[str, Any]], n_random: int, max_corners: int,
@@ -273,14 +281,17 @@ def _agree(got: Any, want: Any, rtol: float, atol: float) -> str | None:
 
 
 def _accepted(wrong: Any, right: Any, rtol: float, atol: float) -> str | None:
-    """Which element of a wrong method's answer would be accepted (None: none would)."""
+    """Whether a wrong method's answer would get full marks (None: it would not).
+
+    A ``numbers`` answer is accepted when every element is within tolerance; an element that
+    happens to agree earns its share of partial credit, as the grader gives it.
+    """
     wrong, right = _plain(wrong), _plain(right)
     if isinstance(right, str):
         return "the whole answer" if str(wrong).strip().casefold() == right.casefold() else None
     w, r = dict(_elements(wrong)), _elements(right)
-    for k, b in r:
-        if k in w and _near(w[k], b, rtol, atol):
-            return f"element {k}" if k else "the answer"
+    if all(k in w and _near(w[k], b, rtol, atol) for k, b in r):
+        return "every element" if len(r) > 1 else "the answer"
     return None
 
 
@@ -402,6 +413,13 @@ def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list
             value = _run(check, _check_namespace(inputs))
         except Exception as err:  # noqa: BLE001
             problems.append(f"{qid}: the check raises {type(err).__name__}: {err} at {params}")
+            break
+        bounds = item.get("bounds")
+        if bounds is not None and not all(
+                float(bounds[0]) <= float(v) <= float(bounds[1])
+                for _, v in _elements(_plain(value))):
+            problems.append(f"{qid}: the answer {_plain(value)!r} leaves its bounds {bounds} at "
+                            f"{params}")
             break
         if i in solve_at:
             try:
