@@ -309,3 +309,92 @@ def test_supply_band_bad_input(kw, error, match):
     with pytest.raises(error, match=match):
         stocks.supply_band(pd.Series(1.0, index=range(2000, 2005)),
                            stocks.Lifetime("normal", mean=8, sd=2), {"Cu": 23.0}, **args)
+
+
+# --- lifetimes by cohort, the mean age of what leaves, deregistrations split (lesson 11) ---
+
+def test_one_lifetime_for_every_cohort_is_the_plain_inflow_driven_model():
+    # the cohort model with identical columns must be exactly stocks.inflow_driven
+    life = stocks.Lifetime("weibull", shape=2.5, mean=13)
+    plain = stocks.inflow_driven(_ramp(), life)
+    by_cohort = stocks.inflow_driven_by_cohort(_ramp(), [life] * len(YEARS))
+    np.testing.assert_allclose(by_cohort.stock, plain.stock, rtol=1e-12)
+    np.testing.assert_allclose(by_cohort.outflow_by_cohort, plain.outflow_by_cohort, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(2.0, 25.0), min_size=12, max_size=12),
+       st.lists(st.floats(0.0, 1e4), min_size=12, max_size=12))
+def test_cohort_model_conserves_and_stock_driven_inverts_it(means, inflow):
+    years = range(2000, 2012)
+    life = [stocks.Lifetime("weibull", shape=3.0, mean=m) for m in means]
+    r = stocks.inflow_driven_by_cohort(pd.Series(inflow, index=years), life)
+    np.testing.assert_allclose(r.balance(), 0, atol=1e-6)
+    assert (r.outflow_by_cohort.to_numpy() >= -1e-9).all()
+    back = stocks.stock_driven_by_cohort(r.stock, life)
+    np.testing.assert_allclose(back.inflow, inflow, atol=1e-6 * (1 + max(inflow)))
+
+
+def test_cohort_survival_is_each_cohorts_own_weibull():
+    # column c at lag j is exp(-((j + 0.5)/lambda_c)^k), Weibull (1951), written out here
+    from math import gamma
+    means = [8.0, 12.0, 16.0]
+    S = stocks.cohort_survival_matrix([stocks.Lifetime("weibull", shape=3.0, mean=m)
+                                       for m in means])
+    for c, m in enumerate(means):
+        lam = m / gamma(1 + 1 / 3.0)
+        expected = [np.exp(-((j + 0.5) / lam) ** 3) for j in range(3 - c)]
+        np.testing.assert_allclose(S[c:, c], expected, rtol=1e-12)
+    assert np.all(np.triu(S, 1) == 0)
+
+
+def test_mean_age_of_outflow_is_the_lifetime_in_a_steady_state_and_higher_after_a_fall():
+    # steady inflow: every cohort alike, the mean age of what leaves is the mean lifetime
+    # (exact for a fixed lifetime; midpoint rule on yearly steps for a Weibull: 1 %)
+    steady = pd.Series(100.0, index=range(1900, 2021))
+    fixed = stocks.inflow_driven(steady, stocks.Lifetime("fixed", mean=9))
+    assert stocks.mean_age_of_outflow(fixed)[2020] == pytest.approx(9.0, abs=1e-12)
+    weib = stocks.inflow_driven(steady, stocks.Lifetime("weibull", shape=3.0, mean=12.0))
+    assert stocks.mean_age_of_outflow(weib)[2020] == pytest.approx(12.0, rel=0.01)
+    # sales fall by 30 % in 2010: old, large cohorts dominate the outflow, so it ages
+    fall = steady.where(steady.index < 2010, 70.0)
+    aged = stocks.mean_age_of_outflow(stocks.inflow_driven(
+        fall, stocks.Lifetime("weibull", shape=3.0, mean=12.0)))
+    assert aged[2018] > aged[2009] + 0.25  # +0.41 a with these numbers
+    rise = steady.where(steady.index < 2010, 130.0)  # and younger after a rise
+    young = stocks.mean_age_of_outflow(stocks.inflow_driven(
+        rise, stocks.Lifetime("weibull", shape=3.0, mean=12.0)))
+    assert young[2018] < young[2009] - 0.25
+
+
+def test_split_deregistrations_follows_the_published_2005_export_count():
+    # Fuse, Kosaka & Kashima (2009): 1.11 M used passenger cars exported from Japan in 2005;
+    # with 4.24 M deregistrations the share is 1.11 / 4.24 and the rest is domestic end of life
+    dereg = pd.Series([4.24e6], index=[2005])
+    parts = stocks.split_deregistrations(dereg, 1.11e6 / 4.24e6)
+    assert parts.loc[2005, "used_export"] == pytest.approx(1.11e6, rel=1e-12)
+    assert parts.loc[2005, "domestic_end_of_life"] == pytest.approx(3.13e6, rel=1e-12)
+    by_year = stocks.split_deregistrations(pd.Series([10.0, 20.0], index=[1, 2]),
+                                           pd.Series([0.5, 0.25], index=[1, 2]))
+    assert by_year["used_export"].tolist() == [5.0, 5.0]
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: stocks.split_deregistrations(pd.Series([1.0]), 1.5), DataError, "export_share"),
+    (lambda: stocks.split_deregistrations([1.0, 2.0], 0.2), DataError, "pandas Series"),
+    (lambda: stocks.split_deregistrations(pd.Series([1.0], index=[2000]),
+                                          pd.Series([0.2], index=[2001])), LabelError, "years"),
+    (lambda: stocks.inflow_driven_by_cohort(pd.Series([1.0, 2.0]),
+                                            [stocks.Lifetime("fixed", mean=3)]),
+     DataError, "1 lifetimes for 2 years"),
+    (lambda: stocks.inflow_driven_by_cohort(
+        pd.Series([1.0, 2.0], index=[2000, 2001]),
+        pd.Series([stocks.Lifetime("fixed", mean=3)] * 2, index=[1990, 1991])),
+     LabelError, "one lifetime per year"),
+    (lambda: stocks.inflow_driven_by_cohort(pd.Series([1.0]), "weibull"), DataError,
+     "one lifetime per cohort|a list"),
+    (lambda: stocks.cohort_survival_matrix([]), DataError, "one lifetime per cohort"),
+])
+def test_cohort_functions_refuse_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
