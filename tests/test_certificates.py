@@ -17,7 +17,6 @@ from resourcekit.grading.certificates import (
     check_seal,
     clear_key_cache,
     inspect_certificate,
-    issue_for_batch,
     key_path,
     load_key,
     seal_exam,
@@ -25,12 +24,19 @@ from resourcekit.grading.certificates import (
     verify_code,
     write_certificate,
 )
-from resourcekit.grading.registry import Registry
+from resourcekit.grading.issuing import issue_for_batch
+from resourcekit.grading.registry import Registry, registry_path
 
 KEY = b"unit-test-key-0123456789"
 RECORD = {"exam": "physical-separation", "learner_id": "alice", "name": "Alice Tanaka",
           "score": 14.0, "max_score": 16.0, "submission_sha256": "ab" * 32,
           "questions": [{"id": "q1", "points": 2.0}, {"id": "q2", "points": 0.0}]}
+
+
+def _recorded(code: str, title: str = "Cert", registry=None, **extra):
+    """Record ``code`` in the registry (the test's own, by default) as issuing does."""
+    with Registry(registry or registry_path()) as reg:
+        return reg.issue(code, {**RECORD, "date": "2026-05-01", "title": title, **extra})
 
 
 def test_code_round_trip():
@@ -57,6 +63,7 @@ def test_altered_forged_or_other_key_fails():
 
 def test_edited_certificate_does_not_verify(tmp_path):
     code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    _recorded(code)
     path = write_certificate(RECORD, code, tmp_path / "alice.html", title="Cert", key=KEY)
     assert "http" not in path.read_text()  # self-contained
     assert verify_certificate(path, KEY).learner_id == "alice"
@@ -191,12 +198,13 @@ def _hidden_field_forgery(page: str) -> str:
 
 def test_verify_file_trusts_the_code_not_hidden_fields(tmp_path):
     code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    _recorded(code)
     page = write_certificate(RECORD, code, tmp_path / "alice.html", title="Cert", key=KEY)
     assert inspect_certificate(page, KEY).intact
     forged = tmp_path / "forged.html"
     forged.write_text(_hidden_field_forgery(page.read_text()))
     check = inspect_certificate(forged, KEY)
-    assert check.verified.name == "Alice Tanaka"  # what the code says
+    assert check.entry.name == "Alice Tanaka"  # what the registry records
     assert check.edited_fields == ["name"]
     assert any("Mallory Forge" in d for d in check.differences)
     with pytest.raises(CertificateError, match="edited: name"):
@@ -224,7 +232,7 @@ def test_cli_verify_file_prints_the_code_and_warns(tmp_path):
            "RESOURCEKIT_REGISTRY": str(tmp_path / "registry.sqlite")}
     code = certificate_code(RECORD, date="2026-05-01", key=KEY)
     with Registry(tmp_path / "registry.sqlite") as reg:
-        reg.issue(code, {**RECORD, "date": "2026-05-01"})
+        reg.issue(code, {**RECORD, "date": "2026-05-01", "title": "Cert"})
     page = write_certificate(RECORD, code, tmp_path / "alice.html", title="Cert", key=KEY)
     ok = _cli("verify", page, env=env)
     assert ok.returncode == 0, ok.stderr
@@ -233,7 +241,8 @@ def test_cli_verify_file_prints_the_code_and_warns(tmp_path):
     forged.write_text(_hidden_field_forgery(page.read_text()))
     bad = _cli("verify", forged, env=env)
     assert bad.returncode == 1
-    assert "learner: Alice Tanaka (alice)" in bad.stdout  # what the code says
+    assert "name: Alice Tanaka" in bad.stdout  # what the registry records
+    assert "learner: alice" in bad.stdout and "NOT VALID: the name differs" in bad.stderr
     assert "Mallory" not in bad.stdout and "Mallory Forge" in bad.stderr
     assert "WARNING" in bad.stderr and "trust only the lines printed above" in bad.stderr
 
@@ -343,7 +352,8 @@ def test_public_bank_gets_no_certificate_unless_allowed(tmp_path):
     assert v.bank == "public-practice" and "PRACTICE" in " ".join(v.lines()).upper()
     page = (tmp_path / "b/certificates/alice.html").read_text()
     assert "Practice certificate" in page
-    assert inspect_certificate(tmp_path / "b/certificates/alice.html", KEY).intact
+    assert inspect_certificate(tmp_path / "b/certificates/alice.html", KEY,
+                               registry=tmp_path / "r.sqlite").intact
 
 
 def test_key_smuggled_through_learner_text_reaches_no_output(tmp_path):

@@ -77,7 +77,7 @@ def test_statuses_are_constrained(tmp_path):
 
 
 def test_registry_writable_by_others_or_in_results_is_refused(tmp_path):
-    from resourcekit.grading.certificates import issue_for_batch
+    from resourcekit.grading.issuing import issue_for_batch
 
     path = tmp_path / "r.sqlite"
     Registry(path).close()

@@ -42,18 +42,40 @@ def _apply_store_options(args: argparse.Namespace) -> None:
         os.environ["RESOURCEKIT_REGISTRY"] = str(Path(args.registry).expanduser().resolve())
 
 
+def _verify_file(target: str) -> int:
+    """A certificate page: its code, its registry record, and every field compared."""
+    from .certificates import CertificateError, inspect_certificate
+
+    try:
+        check = inspect_certificate(target)
+    except (CertificateError, ValueError, OSError) as err:
+        print(f"NOT VALID: {err}", file=sys.stderr)
+        return 1
+    entry = check.entry
+    bad = bool(check.differences) or entry.status != "issued"
+    print(("NOT VALID: " if bad else "VALID certificate: ") + "the registry records")
+    from .certificates import certificate_fields
+
+    for name, value in certificate_fields(entry)[1:]:
+        print(f"  {name}: {value}")
+    print(f"  {entry.line()}")
+    if check.edited_fields:
+        print(f"NOT VALID: the {check.edited_fields[0]} differs from the registry's record",
+              file=sys.stderr)
+    for diff in check.differences:
+        print(f"WARNING: {diff}; trust only the lines printed above", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _verify(target: str) -> int:
-    from .certificates import CertificateError, inspect_certificate, verify_code
+    from .certificates import CertificateError, verify_code
     from .registry import Registry, registry_path
 
-    differences: list[str] = []
+    if Path(target).suffix.lower() in (".html", ".htm") and Path(target).is_file():
+        return _verify_file(target)
     try:
-        if Path(target).suffix.lower() in (".html", ".htm") and Path(target).is_file():
-            check = inspect_certificate(target)
-            code, verified, differences = check.code, check.verified, check.differences
-        else:
-            code = target.strip()
-            verified = verify_code(code)
+        code = target.strip()
+        verified = verify_code(code)
     except (CertificateError, ValueError, OSError) as err:
         print(f"NOT VALID: {err}", file=sys.stderr)
         return 1
@@ -62,7 +84,7 @@ def _verify(target: str) -> int:
     if path.is_file():
         with Registry(path) as reg:
             entry = reg.lookup(code)
-    bad = bool(differences) or (path.is_file() and (entry is None or entry.status != "issued"))
+    bad = path.is_file() and (entry is None or entry.status != "issued")
     print(("NOT VALID: " if bad else "VALID certificate: ") + "the code says")
     for line in verified.lines():
         print(f"  {line}")
@@ -73,9 +95,24 @@ def _verify(target: str) -> int:
               "with a stolen key): ask the academy")
     else:
         print(f"  {entry.line()}")
-    for diff in differences:
-        print(f"WARNING: {diff}; trust only the lines printed above", file=sys.stderr)
     return 1 if bad else 0
+
+
+def _grade_line(r: dict) -> str:
+    """One printed line per graded submission; a revoked or uncertified row says so."""
+    line = f"{r['submission']}: {r['score']:g} / {r['max_score']:g} ({r['percent']:g} %)"
+    if "certificate_code" in r:
+        line += " passed" if r["passed"] else " not passed"
+        status = r.get("certificate_status", "")
+        if r["certificate_code"]:
+            line += f"; certificate {r['certificate_code']}"
+        elif status == "revoked":
+            line += "; certificate REVOKED (grading never re-issues it; see `reinstate`)"
+        elif status.startswith("not certified") and r["passed"]:
+            line += f"; {status}"
+    if r.get("status", "graded") != "graded":  # refused or broke off: say why
+        line += f" [{r['status']}: {(r.get('problems') or [''])[0]}]"
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--reason", required=True, help="why (kept in the registry)")
     _store_options(r)
 
+    ri = sub.add_parser("reinstate",
+                        help="undo a revocation (the only way back; recorded with the reason)")
+    ri.add_argument("code")
+    ri.add_argument("--reason", required=True, help="why (kept in the registry's event log)")
+    _store_options(ri)
+
     ls = sub.add_parser("registry", help="list the codes recorded in the registry")
     ls.add_argument("--exam", default=None)
     ls.add_argument("--backup", default=None, metavar="FILE",
@@ -183,25 +226,25 @@ def main(argv: list[str] | None = None) -> int:
                               exercise=args.exercise, jobs=args.jobs, cell_timeout=args.timeout,
                               exam=exam, **extra)
         for r in records:
-            line = f"{r['submission']}: {r['score']:g} / {r['max_score']:g} ({r['percent']:g} %)"
-            if "certificate_code" in r:
-                line += (f" {'passed' if r['passed'] else 'not passed'}"
-                         + (f"; certificate {r['certificate_code']}"
-                            if r["certificate_code"] else ""))
-            if r.get("status", "graded") != "graded":  # refused or broke off: say why
-                line += f" [{r['status']}: {(r.get('problems') or [''])[0]}]"
-            print(line)
+            print(_grade_line(r))
         print(f"graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s; "
               f"gradebook: {out / 'gradebook.csv'}")
         return 0
     if args.command == "exam":
-        from .exam import write_exam
+        from .exam import load_exam, write_exam
 
         paths = write_exam(find_exam(args.exam, Path(args.exam).parent), args.learners,
                            args.out, solutions=args.solutions, bank=args.bank)
         for path in paths:
             print(path)
         print(f"wrote {len(paths)} exam notebook(s) to {args.out}")
+        exam = load_exam(find_exam(args.exam, Path(args.exam).parent), bank=args.bank)
+        print(f"bank: {exam.bank_path} ({exam.visibility}, fingerprint {exam.bank_sha256[:12]})")
+        if exam.public_bank:
+            print("PRACTICE: these handouts come from the public practice bank (its solutions "
+                  "are published); they are practice, and no certificate is issued for them "
+                  "unless graded with --allow-public-bank, and then it says 'practice'. For a "
+                  "certification exam pass --bank PATH (BANK=PATH with make exam).")
         return 0
     if args.command == "verify":
         return _verify(args.code)
@@ -218,6 +261,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"revoked: {verified.name} ({verified.learner_id}), {verified.exam}, "
               f"{verified.date}\n  {entry.line()}")
+        return 0
+    if args.command == "reinstate":
+        from .certificates import CertificateError
+        from .registry import Registry
+
+        try:
+            with Registry() as reg:
+                entry = reg.reinstate(args.code.strip(), args.reason)
+        except (CertificateError, ValueError) as err:
+            print(f"NOT REINSTATED: {err}", file=sys.stderr)
+            return 1
+        print(f"reinstated: {entry.name} ({entry.learner_id}), {entry.exam}, {entry.date}\n"
+              f"  {entry.line()} (reason recorded: {args.reason.strip()})")
         return 0
     if args.command == "registry":
         from .certificates import CertificateError

@@ -1,63 +1,57 @@
-"""Certificates with a verification code that only the academy's key can produce.
+"""Certificates: a signed verification code, and a page rendered from the registry's record.
 
-Design: a signed payload, recorded in a registry
-------------------------------------------------
-The code is ``RK1.<payload>.<tag>``: ``payload`` is the base64url of a compact JSON list
-(exam id, learner id, name, date, score, max score, the first 12 hex digits of SHA-256 of the
-graded result: points per question and the submission's SHA-256, and, for an exam drawn from
-a public practice bank, an eighth entry ``{"bank": "public-practice"}``); ``tag`` is the first
-16 bytes of HMAC-SHA256 over the payload with the academy's key, base64url. Decoding is
-strict: only the canonical base64url text (no padding, no stray bits in the last character)
-is accepted, so changing any character of a code breaks it.
+The code
+--------
+``RK1.<payload>.<tag>``: ``payload`` is the base64url of a compact JSON list (exam id, learner
+id, name, date, score, max score, the first 12 hex digits of SHA-256 of the graded result:
+points per question and the submission's SHA-256, and, for an exam drawn from a public practice
+bank, an eighth entry ``{"bank": "public-practice"}``); ``tag`` is the first 16 bytes of
+HMAC-SHA256 over the payload with the academy's key (:mod:`.keys`), base64url. Decoding is
+strict: only the canonical base64url text is accepted, so changing any character breaks it.
 
-A signature alone cannot withdraw a certificate. Every code issued by a grading run is
-recorded in the registry (:mod:`.registry`, one SQLite file beside the key) as *issued*; a
-re-grade *supersedes* it (the learner still passes; a new code replaces it) or *revokes* it
-(the learner no longer passes); ``python -m resourcekit.grading revoke CODE --reason TEXT``
-revokes by hand. ``verify`` checks the tag, then the registry.
+The page
+--------
+Every claim on a certificate comes from the registry's record of its code
+(:class:`.registry.RegistryEntry`): learner, title of the qualification, exam, question bank
+(fingerprint and visibility), date, score and pass mark. :func:`certificate_page` is a pure
+function of that record (and of the Open Badges credential embedded in it). ``verify FILE``
+(:func:`inspect_certificate`) reads the code from the file, looks its record up, renders the
+page the record gives and compares every visible field, the document title too, naming the
+first field that differs; a title or heading the file changed is such a field. Hidden
+``data-field`` attributes are never trusted.
 
-``verify FILE`` reads the code from the certificate, prints what the *code* says, and compares
-the page with the page this code produces (:func:`inspect_certificate`): any edit of the
-visible text, of a hidden element or of the styling is reported; hidden ``data-field``
-attributes are never trusted.
-
-The key
--------
-One key file, 0600, outside any results folder: ``$RESOURCEKIT_KEY_FILE`` when set, else
-``$XDG_CONFIG_HOME/resourcekit/certificate.key`` (default ``~/.config/...``), created on first
-use with 32 random bytes. ``RESOURCEKIT_CERT_KEY`` (at least 16 characters) is still read, but
-once: it is then deleted from this process's environment (so no worker or kernel started later
-inherits it) with a :class:`KeyInEnvironmentWarning`, since the variable stays readable in
-``/proc/<pid>/environ`` of the process that received it and of its ancestors. Prefer the file.
-The same key, under other labels, seals exam notebooks and draws each learner's numbers
-(:func:`resourcekit.grading.exam.learner_seed`). Only an OS sandbox (another user id, see the
-grader's sandbox) keeps learner code from reading a key file of the grading user.
-
-Text from learner code (exception names and messages, answer strings) reaches results only
-through :func:`resourcekit.grading.report.sanitize_record`: cut to 200 characters, with the
-key's text redacted.
+A signature alone cannot withdraw a certificate: the registry tells whether a code still
+holds (issued, superseded or revoked; see :mod:`.registry`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import hmac
 import html
 import json
-import os
 import re
-import secrets
-import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from ..errors import ResourcekitError, ResourcekitWarning
+from .keys import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    CertificateError,
+    KeyInEnvironmentWarning,
+    check_seal,
+    clear_key_cache,
+    key_path,
+    load_key,
+    seal_exam,
+)
+from .keys import b64 as _b64
+from .keys import mac as _mac
+from .keys import unb64 as _unb64
+from .registry import Registry, RegistryEntry, open_registry
 
 __all__ = [
     "CertificateError",
@@ -74,145 +68,21 @@ __all__ = [
     "certificate_page",
     "write_certificate",
     "certificate_pdf",
+    "embedded_credential",
     "result_digest",
     "seal_exam",
     "check_seal",
-    "issue_for_batch",
     "PUBLIC_BANK",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
 ]
 
 _PREFIX = "RK1"
 _CODE = re.compile(r"^RK1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$")
-KEY_ENV = "RESOURCEKIT_CERT_KEY"
-KEY_FILE_ENV = "RESOURCEKIT_KEY_FILE"
+_CODE_IN_TEXT = re.compile(r"RK1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])")
+_CREDENTIAL = re.compile(
+    r'<script type="application/vc\+jwt" id="openbadge-credential">([A-Za-z0-9_.-]*)</script>')
 PUBLIC_BANK = "public-practice"
-_ENV_KEY: bytes | None = None  # a key read from RESOURCEKIT_CERT_KEY, kept after deleting it
-
-
-class CertificateError(ResourcekitError, ValueError):
-    """A key or a certificate code is missing, malformed, revoked or does not verify."""
-
-
-class KeyInEnvironmentWarning(ResourcekitWarning):
-    """The key came from an environment variable (readable by child processes)."""
-
-
-def key_path() -> Path:
-    """Where the key file lives.
-
-    ``$RESOURCEKIT_KEY_FILE`` when set, else ``$XDG_CONFIG_HOME/resourcekit/certificate.key``
-    (``XDG_CONFIG_HOME`` defaults to ``~/.config``).
-
-    >>> from unittest import mock
-    >>> with mock.patch.dict("os.environ", {"RESOURCEKIT_KEY_FILE": "/srv/academy/key"}):
-    ...     str(key_path())
-    '/srv/academy/key'
-    """
-    explicit = os.environ.get(KEY_FILE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "resourcekit" / "certificate.key"
-
-
-def clear_key_cache() -> None:
-    """Forget a key read earlier from ``RESOURCEKIT_CERT_KEY`` (the file is read again)."""
-    global _ENV_KEY
-    _ENV_KEY = None
-
-
-def load_key(create: bool = True) -> bytes:
-    """The academy's key: ``RESOURCEKIT_CERT_KEY`` (read once) or the 0600 key file.
-
-    When the variable is set it is validated, kept in this process's memory, deleted from
-    ``os.environ`` (so workers and kernels started afterwards never inherit it) and a
-    :class:`KeyInEnvironmentWarning` says to prefer the file. Otherwise the key file
-    (:func:`key_path`) is read, created with 32 random bytes (hex) and mode 0600 when missing
-    and ``create`` is true.
-
-    Raises
-    ------
-    CertificateError
-        A key shorter than 16 characters, a key file readable by others, or no key.
-    """
-    global _ENV_KEY
-    env = os.environ.get(KEY_ENV)
-    if env is not None:
-        if len(env) < 16:
-            raise CertificateError("RESOURCEKIT_CERT_KEY is too short: use at least 16 "
-                                   "characters (e.g. the output of `openssl rand -hex 32`)")
-        _ENV_KEY = env.encode()
-        del os.environ[KEY_ENV]
-        warnings.warn("the certificate key was read from RESOURCEKIT_CERT_KEY and removed from "
-                      "this process's environment; environment variables are readable by child "
-                      "processes and through /proc/<pid>/environ: prefer a 0600 key file "
-                      "(RESOURCEKIT_KEY_FILE)", KeyInEnvironmentWarning, stacklevel=2)
-        return _ENV_KEY
-    if _ENV_KEY is not None:
-        return _ENV_KEY
-    path = key_path()
-    if not path.exists():
-        if not create:
-            raise CertificateError(f"no key: create {path} (or set RESOURCEKIT_KEY_FILE)")
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise CertificateError(f"key file {path} is readable by others (mode {mode:o}); "
-                               f"run: chmod 600 {path}")
-    key = path.read_text(encoding="utf-8").strip()
-    if len(key) < 16:
-        raise CertificateError(f"key file {path} holds fewer than 16 characters")
-    return key.encode()
-
-
-def _mac(key: bytes, label: str, data: bytes) -> bytes:
-    return hmac.new(key, label.encode() + b"\0" + data, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    """Strict base64url: the alphabet only, and the text must be the canonical encoding.
-
-    ``urlsafe_b64decode`` ignores stray bits in the last character (``...A`` and ``...B`` can
-    decode alike); re-encoding and comparing refuses every text but the canonical one.
-    """
-    try:
-        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise CertificateError("the code is damaged (bad encoding)") from err
-    if _b64(raw) != text:
-        raise CertificateError("the code is damaged (not the canonical encoding)")
-    return raw
-
-
-def seal_exam(exam_id: str, learner_id: str, name: str, key: bytes | None = None) -> str:
-    """Seal over an exam notebook's identity fields (kept in its metadata).
-
-    >>> seal_exam("demo", "alice", "Alice", key=b"k" * 16) == seal_exam("demo", "alice", "Alice",
-    ...                                                                   key=b"k" * 16)
-    True
-    """
-    key = key or load_key()
-    data = json.dumps([exam_id, learner_id, name], ensure_ascii=False).encode()
-    return _b64(_mac(key, "exam-seal", data)[:16])
-
-
-def check_seal(exam_id: str, learner_id: str, name: str, seal: Any,
-               key: bytes | None = None) -> bool:
-    """True when ``seal`` matches the identity fields (constant-time comparison)."""
-    if not isinstance(seal, str) or not isinstance(name, str):
-        return False
-    return hmac.compare_digest(seal.encode(), seal_exam(exam_id, learner_id, name, key).encode())
 
 
 def result_digest(record: dict[str, Any]) -> str:
@@ -305,24 +175,51 @@ def verify_code(code: str, key: bytes | None = None) -> Verified:
         raise CertificateError("the code's content is not a certificate") from err
 
 
-def _fields_html(v: Verified) -> dict[str, str]:
-    return {"name": v.name, "learner": v.learner_id, "exam": v.exam, "date": v.date,
-            "score": f"{v.score:g} / {v.max_score:g} ({v.percent:g} %)"}
+# --- the page: a pure function of the registry's record ------------------------------------
+
+def _bank_text(entry: RegistryEntry) -> str:
+    where = f" (fingerprint {entry.bank_sha256[:12]})" if entry.bank_sha256 else ""
+    if entry.practice:
+        return f"public practice bank{where}: a practice certificate"
+    return f"{entry.bank_visibility or 'not recorded'}{where}"
 
 
-def certificate_page(code: str, *, title: str = "", key: bytes | None = None) -> str:
-    """The certificate's HTML for a genuine code: a pure function of the code and the title.
+def certificate_fields(entry: RegistryEntry) -> list[tuple[str, str]]:
+    """The certificate's claims, in page order: ``(field, text)``, all from ``entry``.
 
-    :func:`inspect_certificate` regenerates this page to detect any edit of a certificate file.
+    >>> e = RegistryEntry("RK1.x.y", "demo", "alice", "Alice", "Demo exam", "2026-05-01", 3.0,
+    ...                   4.0, "issued", "", "", "", "", 0.6, "ab" * 32, "private")
+    >>> dict(certificate_fields(e))["pass mark"], dict(certificate_fields(e))["score"]
+    ('60 %', '3 / 4 (75 %)')
     """
-    v = verify_code(code, key)
-    e = {k: html.escape(s) for k, s in _fields_html(v).items()}
-    title = html.escape(title or v.exam)
+    pass_mark = (f"{100 * entry.pass_mark:g} %" if entry.pass_mark is not None
+                 else "not recorded")
+    return [("document title", f"Certificate: {entry.name} - {entry.title or entry.exam}"),
+            ("name", entry.name), ("title", entry.title or entry.exam),
+            ("learner", entry.learner_id), ("exam", entry.exam),
+            ("bank", _bank_text(entry)), ("date", entry.date),
+            ("score", f"{float(entry.score or 0):g} / {float(entry.max_score or 0):g} "
+                      f"({entry.percent:g} %)"),
+            ("pass mark", pass_mark), ("code", entry.code)]
+
+
+def certificate_page(entry: RegistryEntry, *, credential: str = "") -> str:
+    """The certificate's HTML for a registry record: a pure function of it.
+
+    ``credential``: the Open Badges 3.0 VC-JWT of the same record (:mod:`.credentials`),
+    embedded in a ``<script type="application/vc+jwt">`` element. Every text comes from
+    ``entry`` and is HTML-escaped; the page loads nothing from elsewhere.
+    """
+    e = {k: html.escape(v, quote=True) for k, v in certificate_fields(entry)}
+    if credential and not re.fullmatch(r"[A-Za-z0-9_.-]+", credential):
+        raise CertificateError("the embedded credential must be a compact JWS")
     practice = ("<p class=\"small\"><strong>Practice certificate</strong>: the questions come "
-                "from a public practice bank</p>\n") if v.bank == PUBLIC_BANK else ""
+                "from a public practice bank</p>\n") if entry.practice else ""
+    embedded = (f'<script type="application/vc+jwt" id="openbadge-credential">{credential}'
+                "</script>\n") if credential else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Certificate: {e['name']} - {title}</title>
+<title>{e['document title']}</title>
 <style>
 body {{ font-family: Georgia, 'DejaVu Serif', serif; background: #f4f1ea; margin: 0; }}
 .cert {{ max-width: 760px; margin: 40px auto; background: #fff; padding: 48px 56px;
@@ -333,32 +230,55 @@ table {{ margin: 24px auto; border-collapse: collapse; text-align: left; }}
 td {{ padding: 4px 12px; }}
 code {{ font-size: .85em; word-break: break-all; }}
 .small {{ color: #555; font-size: .85em; }}
-</style></head>
+</style>
+{embedded}</head>
 <body><div class="cert">
 <h1>Certificate</h1>
 <p class="small">resourcekit academy</p>
 <p>This certifies that</p>
 <p class="name" data-field="name">{e['name']}</p>
 <p>has passed the examination</p>
-<p><strong>{title}</strong></p>
+<p><strong data-field="title">{e['title']}</strong></p>
 {practice}<table>
 <tr><td>Learner id</td><td data-field="learner">{e['learner']}</td></tr>
 <tr><td>Exam</td><td data-field="exam">{e['exam']}</td></tr>
+<tr><td>Question bank</td><td data-field="bank">{e['bank']}</td></tr>
 <tr><td>Date</td><td data-field="date">{e['date']}</td></tr>
 <tr><td>Score</td><td data-field="score">{e['score']}</td></tr>
+<tr><td>Pass mark</td><td data-field="pass mark">{e['pass mark']}</td></tr>
 </table>
 <p class="small">Verification code</p>
-<p><code id="verification-code">{html.escape(code)}</code></p>
+<p><code id="verification-code">{e['code']}</code></p>
 <p class="small">Check it with <code>python -m resourcekit.grading verify CODE</code>
-(or pass this file instead of the code).</p>
+(or pass this file instead of the code); the embedded Open Badges credential checks with
+the academy's public key alone (<code>verify.html</code>).</p>
 </div></body></html>
 """
 
 
+def entry_for(record: dict[str, Any], code: str, *, title: str = "",
+              key: bytes | None = None) -> RegistryEntry:
+    """A registry record for a code not (yet) recorded: its signed content, ``title`` and the
+    pass mark and bank of ``record`` (for previews and tests; issuing records it first)."""
+    v = verify_code(code, key)
+    return RegistryEntry(code, v.exam, v.learner_id, v.name, title or str(record.get("title", ""))
+                         or v.exam, v.date, v.score, v.max_score, "issued", "", "", "", "",
+                         record.get("pass_mark"), str(record.get("bank_sha256", "")),
+                         v.bank or str(record.get("bank_visibility", "")))
+
+
 def write_certificate(record: dict[str, Any], code: str, path: str | Path, *,
-                      title: str = "", key: bytes | None = None) -> Path:
-    """Write a self-contained HTML certificate (no external resources) for a passed record."""
-    page = certificate_page(code, title=title, key=key)
+                      title: str = "", key: bytes | None = None,
+                      entry: RegistryEntry | None = None, credential: str = "") -> Path:
+    """Write a self-contained HTML certificate (no external resources).
+
+    ``entry``: the registry's record of ``code`` (what issuing passes); without it the page
+    is rendered from the code's signed content, ``title`` and ``record`` (:func:`entry_for`).
+    """
+    entry = entry or entry_for(record, code, title=title, key=key)
+    if entry.code != code:
+        raise CertificateError(f"the record is of code {entry.code[:24]}..., not {code[:24]}...")
+    page = certificate_page(entry, credential=credential)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
@@ -431,17 +351,36 @@ def _visible(page: str) -> list[str]:
     return parser.parts
 
 
+def _visible(page: str) -> list[str]:
+    parser = _VisibleText()
+    parser.feed(page)
+    parser.close()
+    return parser.parts
+
+
+def _document_title(page: str) -> str:
+    found = re.search(r"<title[^>]*>(.*?)</title>", page, re.S | re.I)
+    return " ".join(html.unescape(found.group(1)).split()) if found else ""
+
+
+def embedded_credential(text: str) -> str:
+    """The Open Badges VC-JWT embedded in a certificate page ('' when there is none)."""
+    found = _CREDENTIAL.search(text)
+    return found.group(1) if found else ""
+
+
 @dataclass
 class CertificateCheck:
     """The outcome of :func:`inspect_certificate`.
 
-    ``verified`` is what the code certifies (trust only this); ``differences`` lists how the
-    file departs from the page this code produces (empty for an untouched certificate).
+    ``entry`` is the registry's record of the code (trust only this); ``differences`` lists
+    how the file departs from the page that record gives (empty for an untouched certificate);
+    ``edited_fields`` names the fields that differ, the first one first.
     """
 
     code: str
     verified: Verified
-    title: str
+    entry: RegistryEntry
     differences: list[str] = field(default_factory=list)
     edited_fields: list[str] = field(default_factory=list)
 
@@ -449,221 +388,135 @@ class CertificateCheck:
     def intact(self) -> bool:
         return not self.differences
 
+    @property
+    def title(self) -> str:
+        return self.entry.title
 
-def inspect_certificate(path: str | Path, key: bytes | None = None) -> CertificateCheck:
-    """Read the code from a certificate file and compare the file with what the code says.
 
-    The code is taken from the element ``id="verification-code"`` (or, failing that, the
-    first ``RK1.`` code in the file). The page is regenerated from the code
-    (:func:`certificate_page`, with the title shown on the page, which the code does not
-    certify) and compared with the file; the fields the code certifies (name, learner id,
-    exam, date, score) must appear in the file's *visible* text. Hidden ``data-field``
-    attributes are not read.
-
-    Raises
-    ------
-    CertificateError
-        No code in the file, or a code that does not verify.
-    """
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
+def _code_of(text: str, path: Path) -> str:
     match = re.search(r'id="verification-code">([^<]*)<', text)
     code = html.unescape(match.group(1)).strip() if match else ""
     if not _CODE.match(code):
-        found = re.search(r"RK1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])", text)
+        found = _CODE_IN_TEXT.search(text)
         if not found:
             raise CertificateError(f"{path}: no verification code found")
         code = found.group(0)
-    v = verify_code(code, key)
-    shown_title = re.search(r"<p><strong>([^<]*)</strong></p>", text)
-    title = html.unescape(shown_title.group(1)) if shown_title else v.exam
-    canonical = certificate_page(code, title=title, key=key)
-    visible = " | ".join(_visible(text))
-    check = CertificateCheck(code=code, verified=v, title=title)
-    for name, value in _fields_html(v).items():
-        if value and value not in visible:
-            check.edited_fields.append(name)
-            check.differences.append(f"the {name} the code certifies ({value!r}) is not shown "
-                                     "on the page")
-    if text.replace("\r\n", "\n") != canonical:
-        want = set(_visible(canonical))
-        extra = [s for s in _visible(text) if s not in want]
-        check.differences.append(
-            "the file differs from the certificate this code produces"
-            + (f"; shown but not certified: {', '.join(repr(s[:80]) for s in extra[:5])}"
-               if extra else " (hidden content, styling or layout)"))
-    return check
+    return code
 
 
-def verify_certificate(path: str | Path, key: bytes | None = None) -> Verified:
-    """Verify a certificate file: its code, and that the page is the one the code produces.
+def _record_of(code: str, registry: Registry | str | Path | None) -> RegistryEntry:
+    if isinstance(registry, Registry):
+        entry = registry.lookup(code)
+        where = registry.path
+    else:
+        from .registry import registry_path
+
+        where = Path(registry) if registry is not None else registry_path()
+        if not where.is_file():
+            raise CertificateError(f"no registry at {where}: a certificate page is checked "
+                                   "against the registry's record (or check its credential "
+                                   "with the public key: verify CREDENTIAL)")
+        with open_registry(where) as reg:
+            entry = reg.lookup(code)
+    if entry is None:
+        raise CertificateError(f"the code is NOT RECORDED in the registry {where} (issued "
+                               "elsewhere, before the registry, or with a stolen key)")
+    return entry
+
+
+def _signed_matches_record(v: Verified, entry: RegistryEntry) -> list[str]:
+    pairs = [("exam", v.exam, entry.exam), ("learner", v.learner_id, entry.learner_id),
+             ("name", v.name, entry.name), ("date", v.date, entry.date),
+             ("score", v.score, float(entry.score or 0)),
+             ("max score", v.max_score, float(entry.max_score or 0))]
+    return [f"the registry's {n} ({b!r}) differs from the signed code's ({a!r})"
+            for n, a, b in pairs if a != b]
+
+
+def _first_difference(text: str, canonical: str, entry: RegistryEntry) -> list[tuple[str, str]]:
+    """``(field, message)`` for each field of the file that differs from the record's page."""
+    out: list[tuple[str, str]] = []
+    claims = certificate_fields(entry)
+    shown_title, want_title = _document_title(text), claims[0][1]
+    if shown_title != " ".join(want_title.split()):
+        out.append(("document title", f"the document title shows {shown_title[:80]!r}, the "
+                                      f"registry records {want_title[:80]!r}"))
+    shown, want = _visible(text), _visible(canonical)
+    owner = {}
+    for name, value in claims[1:]:
+        owner.setdefault(" ".join(value.split()), name)
+    for i, expected in enumerate(want):
+        got = shown[i] if i < len(shown) else None
+        if got != expected:
+            name = owner.get(expected, "")
+            what = (f"the {name} shows {got[:80] if got else None!r}, the registry records "
+                    f"{expected[:80]!r}" if name else
+                    f"shown but not certified: {got[:80] if got else None!r} (the certificate "
+                    f"says {expected[:80]!r})")
+            out.append((name, what))
+            break
+    else:
+        if len(shown) > len(want):
+            out.append(("", f"shown but not certified: {shown[len(want)][:80]!r}"))
+    # every certified field must be visible where the record puts it
+    for name, value in claims[1:]:
+        value = " ".join(value.split())
+        if value and value not in shown and name not in [n for n, _ in out]:
+            out.append((name, f"the {name} the registry records ({value[:80]!r}) is not shown"))
+    return out
+
+
+def inspect_certificate(path: str | Path, key: bytes | None = None, *,
+                        registry: Registry | str | Path | None = None) -> CertificateCheck:
+    """Compare a certificate file, field by field, with the registry's record of its code.
+
+    The code is read from the element ``id="verification-code"`` (or the first ``RK1.`` code
+    in the file) and its signature checked; its record is looked up in ``registry`` (default:
+    :func:`.registry.registry_path`) and the page that record gives is rendered (with the
+    file's embedded credential, itself checked by ``verify CREDENTIAL``). The document title,
+    then every visible text in page order, is compared: ``edited_fields`` names the first
+    field that differs (``title`` for a retitled page); any other change of the file (hidden
+    content, styling) is reported too.
 
     Raises
     ------
     CertificateError
-        No code, a code that does not verify, or an edited page (names the fields whose
-        certified value is not shown).
+        No code in the file, a code that does not verify, or no record of it.
     """
-    check = inspect_certificate(path, key)
+    path = Path(path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    code = _code_of(text, path)
+    v = verify_code(code, key)
+    entry = _record_of(code, registry)
+    check = CertificateCheck(code=code, verified=v, entry=entry)
+    check.differences += _signed_matches_record(v, entry)
+    credential = embedded_credential(text)
+    canonical = certificate_page(entry, credential=credential)
+    for name, message in _first_difference(text, canonical, entry):
+        if name:
+            check.edited_fields.append(name)
+        check.differences.append(message)
+    if text.replace("\r\n", "\n") != canonical and not check.differences:
+        check.differences.append("the file differs from the certificate its record gives "
+                                 "(hidden content, styling or layout)")
+    return check
+
+
+def verify_certificate(path: str | Path, key: bytes | None = None, *,
+                       registry: Registry | str | Path | None = None) -> RegistryEntry:
+    """Verify a certificate file against the registry; the record it certifies.
+
+    Raises
+    ------
+    CertificateError
+        No code, a code that does not verify or is not recorded, a revoked or superseded
+        code, or an edited page (names the first field that differs).
+    """
+    check = inspect_certificate(path, key, registry=registry)
     if check.differences:
-        what = ", ".join(check.edited_fields) or "the page (hidden content or layout)"
-        raise CertificateError(f"{path}: the certificate was edited: {what} differ from what "
-                               f"the code certifies; " + "; ".join(check.differences))
-    return check.verified
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _visibility(exam: Any, exam_id: str) -> str:
-    if isinstance(exam, Mapping):
-        exam = exam.get(exam_id)
-    return str(getattr(exam, "visibility", "") or "") if exam is not None else ""
-
-
-def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
-                    exam: Any = None, key: bytes | None = None, registry: Any = None,
-                    date: str | None = None, allow_public_bank: bool = False,
-                    submissions: list[Path] | Mapping[str, str] | None = None,
-                    similarity_threshold: float | None = None,
-                    pdf: bool = True) -> dict[str, list[Any]]:
-    """Issue, record and write the certificates of one graded exam batch.
-
-    For each record (as the exam grader builds them, before they are written): learner text is
-    made safe (:func:`resourcekit.grading.report.sanitize_record`: cut short, the key
-    redacted); a record that passed with an intact identity seal gets a code (none from a
-    public practice bank unless ``allow_public_bank``); the registry records it as issued and
-    marks the learner's earlier codes for the same exam *superseded* (by the new code) or
-    *revoked* (the learner was graded and no longer passes; a record whose ``status`` is not
-    ``graded`` leaves earlier codes alone); certificates are written to
-    ``results_dir/certificates/<learner_id>.html`` (and PDF). With ``submissions`` a
-    similarity report over them goes to ``results_dir/similarity.csv`` (one per exam;
-    ``submissions`` may map file names to notebook texts already read).
-
-    Parameters
-    ----------
-    records : list of dict
-        Graded records; updated in place (``certificate_code``, ``date``,
-        ``bank_visibility``, ``revoked_codes``, ``superseded_codes``, ``problems``).
-    results_dir : path
-        The run's results folder (must not hold the key file).
-    exam : Exam or mapping of exam id to Exam, optional
-        Tells each record's bank visibility.
-    key : bytes, optional
-        The academy key (default :func:`load_key`).
-    registry : Registry or path, optional
-        Default: :func:`resourcekit.grading.registry.open_registry` (``RESOURCEKIT_REGISTRY``
-        or ``registry.sqlite`` beside the key file).
-
-    Returns
-    -------
-    dict
-        ``issued``, ``superseded`` and ``revoked`` codes, ``certificates`` and ``similarity``
-        paths.
-    """
-    from .registry import Registry, open_registry
-    from .report import sanitize_record
-
-    results_dir = Path(results_dir)
-    if os.environ.get(KEY_ENV) is None and _ENV_KEY is None and _inside(key_path(), results_dir):
-        raise CertificateError(f"the key file {key_path()} lies inside the results folder "
-                               f"{results_dir}; keep it outside (RESOURCEKIT_KEY_FILE)")
-    if not isinstance(registry, Registry):
-        from .registry import registry_path
-
-        where = Path(registry) if registry is not None else registry_path()
-        if _inside(where, results_dir):
-            raise CertificateError(f"the registry {where} lies inside the results folder "
-                                   f"{results_dir}; keep it beside the key (RESOURCEKIT_REGISTRY)")
-    key = key or load_key()
-    date = date or dt.date.today().isoformat()
-    secret_texts = [key.decode("utf-8", "replace")]
-    reg = registry if isinstance(registry, Registry) else open_registry(registry)
-    out: dict[str, list[Any]] = {"issued": [], "superseded": [], "revoked": [],
-                                 "certificates": [], "similarity": []}
-    try:
-        for record in records:
-            sanitize_record(record, secrets=secret_texts)
-            record.setdefault("problems", [])
-            visibility = _visibility(exam, record.get("exam", "")) or record.get(
-                "bank_visibility", "")
-            record["bank_visibility"] = visibility
-            lid = record.get("learner_id") or ""
-            code = ""
-            if record.get("passed") and record.get("identity_sealed") and lid:
-                if visibility == PUBLIC_BANK and not allow_public_bank:
-                    record["problems"].append(
-                        "passed, but no certificate: this exam draws from a public practice "
-                        "bank whose solutions are published (use a private bank with --bank, or "
-                        "--allow-public-bank for a practice certificate)")
-                else:
-                    code = certificate_code(record, date=date, key=key)
-            record["certificate_code"] = code
-            record["date"] = date
-            record["revoked_codes"], record["superseded_codes"] = [], []
-            if not lid:
-                continue
-            if record.get("status", "graded") != "graded":
-                # not graded this time (deadline, dead worker, malformed file): an earlier
-                # certificate is neither confirmed nor withdrawn by this run
-                if reg.active(record["exam"], lid):
-                    record["problems"].append(
-                        "not graded in this run: the earlier certificate stays as it was")
-                continue
-            earlier = [e.code for e in reg.active(record["exam"], lid) if e.code != code]
-            if code:
-                reg.issue(code, record, title=str(record.get("title", "")),
-                          results_dir=str(results_dir))
-                out["issued"].append(code)
-            for old in earlier:
-                if code:
-                    reg.supersede(old, code, f"re-graded on {date}; score "
-                                             f"{record['score']:g} / {record['max_score']:g}")
-                    record["superseded_codes"].append(old)
-                    out["superseded"].append(old)
-                else:
-                    why = ("not passed" if not record.get("passed") else
-                           "identity seal broken" if not record.get("identity_sealed") else
-                           "no certificate from a public bank")
-                    reg.revoke(old, f"re-graded on {date}: {why} (score {record['score']:g} / "
-                                    f"{record['max_score']:g})")
-                    record["revoked_codes"].append(old)
-                    out["revoked"].append(old)
-    finally:
-        if reg is not registry:
-            reg.close()
-    for record in records:
-        if record["certificate_code"]:
-            page = write_certificate(record, record["certificate_code"],
-                                     results_dir / "certificates" / f"{record['learner_id']}.html",
-                                     title=str(record.get("title", "")), key=key)
-            out["certificates"].append(page)
-            if pdf:
-                import subprocess
-
-                try:  # a PDF copy where headless Chromium is installed; the HTML stands alone
-                    certificate_pdf(page)
-                except (OSError, subprocess.SubprocessError) as err:
-                    record["problems"].append(
-                        f"PDF certificate not written: {type(err).__name__}")
-    if submissions:
-        from .similarity import DEFAULT_THRESHOLD, similarity_report
-
-        threshold = DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold
-        texts = (dict(submissions) if isinstance(submissions, Mapping) else
-                 {Path(p).name: Path(p).read_text(encoding="utf-8", errors="replace")
-                  for p in submissions if Path(p).is_file() and not Path(p).is_symlink()})
-        groups: dict[str, dict[str, str]] = {}
-        for record in records:
-            name = str(record.get("submission", ""))
-            if name in texts:
-                groups.setdefault(str(record.get("exam", "")), {})[name] = texts[name]
-        for exam_id, group in sorted(groups.items()):
-            stem = "similarity" if len(groups) == 1 else f"similarity-{exam_id}"
-            out["similarity"].append(similarity_report(group, results_dir, threshold,
-                                                       stem=stem))
-    return out
+        what = check.edited_fields[0] if check.edited_fields else "the page"
+        raise CertificateError(f"{path}: the certificate was edited: {what} differs from the "
+                               f"registry's record; " + "; ".join(check.differences))
+    if check.entry.status != "issued":
+        raise CertificateError(f"{path}: {check.entry.line()}")
+    return check.entry

@@ -25,7 +25,7 @@ Trust model
   solutions **in its own process** (:func:`expected_for`); the learner's kernel only ever
   sends back plain data. Editing the data cells or the learner id shown in the notebook
   changes what the learner computes, not what is expected.
-* The notebook metadata carries a seal (HMAC, see :mod:`.certificates`) over exam id, learner
+* The notebook metadata carries a seal (HMAC, see :mod:`.keys`) over exam id, learner
   id and name; a renamed file or edited metadata breaks it, and no certificate is issued.
 
 The bank is trusted content written by the academy (its ``solution`` and ``data`` snippets run
@@ -109,6 +109,7 @@ class Exam:
     sha256: str = ""
     bank_path: Path | None = None
     visibility: str = "private"
+    bank_sha256: str = ""
 
     @property
     def public_bank(self) -> bool:
@@ -233,7 +234,8 @@ def load_exam(path: str | Path, *, bank: str | Path | None = None) -> Exam:
     return Exam(id=exam_id, title=str(data.get("title", exam_id)), pass_mark=pass_mark,
                 questions=chosen, imports=str(bank.get("imports", "")),
                 cell_timeout=float(data.get("cell_timeout", 30.0)), path=path, sha256=digest,
-                bank_path=bank_path, visibility=visibility)
+                bank_path=bank_path, visibility=visibility,
+                bank_sha256=hashlib.sha256(bank_path.read_bytes()).hexdigest())
 
 
 def _check_learner(learner_id: str) -> str:
@@ -254,7 +256,7 @@ def learner_seed(exam_id: str, learner_id: str, key: bytes | None = None) -> int
     exam_id, learner_id : str
         The exam and the learner.
     key : bytes, optional
-        The academy key (default :func:`resourcekit.grading.certificates.load_key`).
+        The academy key (default :func:`resourcekit.grading.keys.load_key`).
 
     >>> k = b"0123456789abcdef"
     >>> learner_seed("demo", "alice", k) == learner_seed("demo", "alice", k)
@@ -266,7 +268,7 @@ def learner_seed(exam_id: str, learner_id: str, key: bytes | None = None) -> int
     """
     import hmac
 
-    from .certificates import load_key
+    from .keys import load_key
 
     key = key or load_key()
     text = f"variant\0{exam_id}\0{_check_learner(learner_id)}".encode()
@@ -401,7 +403,8 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
                   issued: str | None = None, seal: bool = True,
                   key: bytes | None = None) -> nbformat.NotebookNode:
     """The exam notebook of one learner (``solutions=True``: filled with reference answers)."""
-    from .certificates import load_key, seal_exam
+    from .keys import load_key, seal_exam
+    from .safe import md_text
 
     _check_learner(learner_id)
     key = key or load_key()
@@ -411,10 +414,15 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
     cells = [
         new_markdown_cell(
             f"# {exam.title}\n\n"
-            f"**Learner:** {name or learner_id} (`{learner_id}`) · **Exam:** `{exam.id}` · "
+            f"**Learner:** {md_text(name or learner_id)} (`{learner_id}`) · **Exam:** "
+            f"`{exam.id}` · "
             f"**Issued:** {issued}\n\n"
             f"{len(exam.questions)} questions, {exam.max_score:g} points; pass mark "
             f"{100 * exam.pass_mark:g} %. Topics (points): {topics}.\n\n"
+            + (f"**Practice handout**: the questions come from the public practice bank "
+               f"(fingerprint `{exam.bank_sha256[:12]}`), whose solutions are published.\n\n"
+               if exam.public_bank else
+               f"Question bank fingerprint: `{exam.bank_sha256[:12]}`.\n\n") +
             "How to answer: run the setup cell, then for each question set the named variable "
             "to a plain value (a float, a list of floats or a string) in the cell marked "
             "`# YOUR CODE HERE`. Keep the file name `"
@@ -447,7 +455,9 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     meta = {"exam": exam.id, "learner_id": learner_id, "name": name, "issued": issued,
-            "version": "solution" if solutions else "student", "bank": exam.visibility}
+            "version": "solution" if solutions else "student", "bank": exam.visibility,
+            "bank_sha256": exam.bank_sha256,
+            "bank_file": exam.bank_path.name if exam.bank_path else ""}
     if seal:
         meta["seal"] = seal_exam(exam.id, learner_id, name, key)
     nb.metadata["resourcekit"] = meta
@@ -485,7 +495,7 @@ def write_exam(exam: str | Path | Exam, learners: str | Path, out: str | Path, *
     ``bank`` replaces the exam file's bank (see :func:`load_exam`); ``key`` defaults to the
     academy key, loaded once.
     """
-    from .certificates import load_key
+    from .keys import load_key
 
     exam = exam if isinstance(exam, Exam) else load_exam(exam, bank=bank)
     key = key or load_key()

@@ -1,6 +1,12 @@
 """The registry of issued certificates: one SQLite file the academy keeps and backs up.
 
-Each certificate code a grading run issues is recorded with what it certifies and a status:
+The registry owns the record of every certificate: who (learner id and name), what (exam, the
+title of the qualification, the bank's fingerprint and visibility), when, the score and the
+pass mark. A certificate page (:mod:`.certificates`) and an Open Badges credential
+(:mod:`.credentials`) are rendered from this record and checked against it; nothing a page
+says comes from anywhere else.
+
+Each code has a status:
 
 * ``issued``: the code holds;
 * ``superseded``: a later grading of the same learner and exam issued another code (named in
@@ -8,12 +14,13 @@ Each certificate code a grading run issues is recorded with what it certifies an
 * ``revoked``: withdrawn, with a reason (a re-grade the learner no longer passes, or
   ``python -m resourcekit.grading revoke CODE --reason TEXT``).
 
-A code's signature (:func:`resourcekit.grading.certificates.verify_code`) tells that the
-academy issued it; the registry tells whether it still holds. Every change is also appended to
-an ``events`` table (who changed what, when, why), which is never rewritten.
+Revocation is final: grading never issues a new code to a learner who holds a revoked code for
+the same exam (:meth:`Registry.revoked_for`); ``reinstate CODE --reason TEXT``
+(:meth:`Registry.reinstate`) is the only way back, and it is recorded. Every change is also
+appended to an ``events`` table (what changed, when, why), which is never rewritten.
 
 Where: ``$RESOURCEKIT_REGISTRY`` when set, else ``registry.sqlite`` beside the key file
-(:func:`resourcekit.grading.certificates.key_path`); the file is created 0600 in a 0700 folder.
+(:func:`resourcekit.grading.keys.key_path`); the file is created 0600 in a 0700 folder.
 Anyone who can write it can reinstate a revoked code: keep it with the key, under a user that
 graders' kernels never run as, and back it up with the key.
 """
@@ -22,17 +29,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .certificates import CertificateError, Verified, key_path
+from .keys import CertificateError, key_path
 
-__all__ = ["Registry", "RegistryEntry", "registry_path", "open_registry", "STATUSES"]
+__all__ = ["Registry", "RegistryEntry", "registry_path", "open_registry", "STATUSES",
+           "STATUS_LIST_BITS"]
 
 STATUSES = ("issued", "superseded", "revoked")
 REGISTRY_ENV = "RESOURCEKIT_REGISTRY"
+STATUS_LIST_BITS = 131_072
+"""Length of the revocation bit string [bits]: the W3C Bitstring Status List minimum (16 kB)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS certificates (
@@ -60,8 +72,14 @@ CREATE TABLE IF NOT EXISTS events (
     reason TEXT NOT NULL DEFAULT ''
 );
 """
+# columns added after the first release: (name, SQL type and default)
+_ADDED = (("pass_mark", "REAL"), ("bank_sha256", "TEXT NOT NULL DEFAULT ''"),
+          ("bank_visibility", "TEXT NOT NULL DEFAULT ''"), ("status_index", "INTEGER"),
+          ("credential_id", "TEXT NOT NULL DEFAULT ''"))
 _COLUMNS = ("code", "exam", "learner_id", "name", "title", "date", "score", "max_score",
-            "status", "reason", "superseded_by", "issued_at", "changed_at")
+            "status", "reason", "superseded_by", "issued_at", "changed_at", "pass_mark",
+            "bank_sha256", "bank_visibility", "status_index", "credential_id")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM certificates"
 
 
 def registry_path() -> Path:
@@ -84,7 +102,7 @@ def _now() -> str:
 
 @dataclass(frozen=True)
 class RegistryEntry:
-    """One recorded certificate code and its status."""
+    """One recorded certificate: everything a certificate may state, and its status."""
 
     code: str
     exam: str
@@ -99,6 +117,23 @@ class RegistryEntry:
     superseded_by: str
     issued_at: str
     changed_at: str
+    pass_mark: float | None = None
+    bank_sha256: str = ""
+    bank_visibility: str = ""
+    status_index: int | None = None
+    credential_id: str = ""
+
+    @property
+    def percent(self) -> float:
+        """Score as a percentage of the maximum [%]."""
+        if not self.max_score:
+            return 0.0
+        return round(100 * float(self.score or 0) / float(self.max_score), 2)
+
+    @property
+    def practice(self) -> bool:
+        """True when the questions came from a public practice bank (solutions published)."""
+        return self.bank_visibility == "public-practice"
 
     def line(self) -> str:
         """One line for people: the status and why."""
@@ -120,8 +155,8 @@ class Registry:
     >>> with Registry(pathlib.Path(folder) / "r.sqlite") as reg:
     ...     _ = reg.issue("RK1.a.b", rec)
     ...     _ = reg.revoke("RK1.a.b", "exam leaked")
-    ...     reg.lookup("RK1.a.b").status
-    'revoked'
+    ...     [reg.lookup("RK1.a.b").status, len(reg.revoked_for("demo", "alice"))]
+    ['revoked', 1]
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
@@ -141,6 +176,11 @@ class Registry:
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30.0)
             self._db.executescript(_SCHEMA)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(certificates)")}
+            with self._db:
+                for name, sql_type in _ADDED:
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE certificates ADD COLUMN {name} {sql_type}")
         except sqlite3.DatabaseError as err:
             raise CertificateError(f"{self.path} is not a certificate registry: {err}") from err
 
@@ -155,28 +195,35 @@ class Registry:
         self._db.close()
 
     # queries ---------------------------------------------------------------------------------
-    def _entry(self, row: tuple[Any, ...] | None) -> RegistryEntry | None:
-        return RegistryEntry(*row) if row else None
+    def _entries(self, where: str, args: tuple[Any, ...]) -> list[RegistryEntry]:
+        return [RegistryEntry(*row) for row in self._db.execute(f"{_SELECT} {where}", args)]
 
     def lookup(self, code: str) -> RegistryEntry | None:
         """The entry of ``code``, or None when it was never recorded."""
-        row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM certificates WHERE code = ?",
-                               (code,)).fetchone()
-        return self._entry(row)
+        found = self._entries("WHERE code = ?", (code,))
+        return found[0] if found else None
 
     def active(self, exam: str, learner_id: str) -> list[RegistryEntry]:
         """The learner's codes for ``exam`` that still hold (status ``issued``)."""
-        rows = self._db.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM certificates WHERE exam = ? AND learner_id = ? "
-            "AND status = 'issued' ORDER BY issued_at", (exam, learner_id)).fetchall()
-        return [RegistryEntry(*r) for r in rows]
+        return self._entries("WHERE exam = ? AND learner_id = ? AND status = 'issued' "
+                             "ORDER BY issued_at", (exam, learner_id))
+
+    def revoked_for(self, exam: str, learner_id: str) -> list[RegistryEntry]:
+        """The learner's revoked codes for ``exam``: while there is one, grading issues none."""
+        return self._entries("WHERE exam = ? AND learner_id = ? AND status = 'revoked' "
+                             "ORDER BY changed_at", (exam, learner_id))
 
     def entries(self, exam: str | None = None) -> list[RegistryEntry]:
         """Every recorded code (of one exam when given), oldest first."""
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM certificates"
-        rows = (self._db.execute(sql + " WHERE exam = ? ORDER BY issued_at, code", (exam,))
-                if exam else self._db.execute(sql + " ORDER BY issued_at, code")).fetchall()
-        return [RegistryEntry(*r) for r in rows]
+        if exam:
+            return self._entries("WHERE exam = ? ORDER BY issued_at, code", (exam,))
+        return self._entries("ORDER BY issued_at, code", ())
+
+    def withdrawn_indexes(self) -> list[int]:
+        """Status-list indexes of credentials that no longer hold (revoked or superseded)."""
+        rows = self._db.execute("SELECT status_index FROM certificates WHERE status != 'issued' "
+                                "AND status_index IS NOT NULL ORDER BY status_index")
+        return [int(r[0]) for r in rows]
 
     def events(self, code: str | None = None) -> list[tuple[str, str, str, str]]:
         """The change log ``(at, code, action, reason)``, oldest first."""
@@ -207,21 +254,39 @@ class Registry:
         self._db.execute("INSERT INTO events (at, code, action, reason) VALUES (?, ?, ?, ?)",
                          (_now(), code, action, reason))
 
+    def _free_index(self) -> int:
+        """A random unused status-list index (Bitstring Status List: assign at random)."""
+        used = {r[0] for r in self._db.execute(
+            "SELECT status_index FROM certificates WHERE status_index IS NOT NULL")}
+        if len(used) >= STATUS_LIST_BITS:
+            raise CertificateError("the status list is full (131,072 credentials)")
+        while True:
+            index = secrets.randbelow(STATUS_LIST_BITS)
+            if index not in used:
+                return index
+
     def issue(self, code: str, record: dict[str, Any], *, title: str = "",
               results_dir: str = "") -> RegistryEntry:
         """Record ``code`` as issued for ``record``; a code already recorded keeps its status.
 
-        A code revoked by hand stays revoked when the same result is graded again.
+        ``record`` gives ``exam``, ``learner_id``, ``name``, ``date``, ``score``,
+        ``max_score`` and, where known, ``pass_mark``, ``bank_sha256`` and
+        ``bank_visibility``: the fields every certificate of this code states. A code revoked
+        by hand stays revoked when the same result is graded again.
         """
         with self._db:
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO certificates (code, exam, learner_id, name, title, date, "
-                "score, max_score, submission_sha256, results_dir, status, issued_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?)",
+                "score, max_score, submission_sha256, results_dir, status, issued_at, pass_mark, "
+                "bank_sha256, bank_visibility, status_index, credential_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?)",
                 (code, str(record["exam"]), str(record["learner_id"]),
-                 str(record.get("name", "")), title, str(record.get("date", "")),
-                 record.get("score"), record.get("max_score"),
-                 str(record.get("submission_sha256", "")), results_dir, _now()))
+                 str(record.get("name", "")), title or str(record.get("title", "")),
+                 str(record.get("date", "")), record.get("score"), record.get("max_score"),
+                 str(record.get("submission_sha256", "")), results_dir, _now(),
+                 record.get("pass_mark"), str(record.get("bank_sha256", "")),
+                 str(record.get("bank_visibility", "")), self._free_index(),
+                 f"urn:uuid:{uuid.uuid4()}"))
             if cur.rowcount:
                 self._log(code, "issued")
         entry = self.lookup(code)
@@ -229,11 +294,13 @@ class Registry:
         return entry
 
     def _change(self, code: str, status: str, reason: str, superseded_by: str = "",
-                verified: Verified | None = None) -> RegistryEntry:
+                verified: Any = None, action: str | None = None,
+                allowed_from: tuple[str, ...] = STATUSES) -> RegistryEntry:
         if not isinstance(reason, str) or not reason.strip():
             raise CertificateError("give a reason (e.g. --reason 'answers copied from bob')")
         with self._db:
-            if self.lookup(code) is None:
+            entry = self.lookup(code)
+            if entry is None:
                 if verified is None:
                     raise CertificateError(f"{code[:24]}... is not in the registry {self.path}")
                 self._db.execute(
@@ -242,23 +309,37 @@ class Registry:
                     (code, verified.exam, verified.learner_id, verified.name, verified.date,
                      verified.score, verified.max_score, ""))
                 self._log(code, "recorded", "a code issued before the registry")
+            elif entry.status not in allowed_from:
+                raise CertificateError(f"{code[:24]}... is {entry.status}, not "
+                                       f"{' or '.join(allowed_from)}: nothing changed")
             self._db.execute(
                 "UPDATE certificates SET status = ?, reason = ?, superseded_by = ?, "
                 "changed_at = ? WHERE code = ?",
                 (status, reason.strip(), superseded_by, _now(), code))
-            self._log(code, status, reason.strip())
+            self._log(code, action or status, reason.strip())
         entry = self.lookup(code)
         assert entry is not None
         return entry
 
-    def revoke(self, code: str, reason: str, *, verified: Verified | None = None
-               ) -> RegistryEntry:
-        """Mark ``code`` revoked with ``reason``.
+    def revoke(self, code: str, reason: str, *, verified: Any = None) -> RegistryEntry:
+        """Mark ``code`` revoked with ``reason``; final until :meth:`reinstate`.
 
         A code missing from the registry (issued before it existed) is recorded and revoked
-        when ``verified`` (its checked content) is given; otherwise CertificateError.
+        when ``verified`` (its checked content, a :class:`.certificates.Verified`) is given;
+        otherwise CertificateError.
         """
         return self._change(code, "revoked", reason, verified=verified)
+
+    def reinstate(self, code: str, reason: str) -> RegistryEntry:
+        """Undo a revocation (the only way back), with ``reason`` kept in the event log.
+
+        Raises
+        ------
+        CertificateError
+            No reason, an unknown code, or a code that is not revoked.
+        """
+        return self._change(code, "issued", reason, action="reinstated",
+                            allowed_from=("revoked",))
 
     def supersede(self, code: str, by: str, reason: str = "re-graded") -> RegistryEntry:
         """Mark ``code`` superseded by the newer code ``by``."""

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from .safe import csv_row, md_text
+
 __all__ = ["normalise_code", "answer_code", "jaccard", "similarity_report", "SimilarPair",
            "DEFAULT_THRESHOLD"]
 
@@ -184,8 +186,9 @@ def similarity_report(notebook_paths: list[str | Path] | Mapping[str, str],
     with open(csv_path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["a", "b", "jaccard", "sequence_ratio", "tokens_a", "tokens_b"])
-        for p in pairs:
-            writer.writerow([p.a, p.b, p.jaccard, p.sequence_ratio, p.tokens_a, p.tokens_b])
+        for p in pairs:  # file names are the learners': neutralised (OWASP)
+            writer.writerow(csv_row([p.a, p.b, p.jaccard, p.sequence_ratio, p.tokens_a,
+                                     p.tokens_b]))
     lines = [f"# Similar submissions ({len(pairs)} pair(s) at Jaccard >= {threshold:g})", "",
              f"{len(compared)} submission(s) compared by their normalised answer code "
              f"(names renamed, comments and layout dropped, {ngram}-grams of tokens). "
@@ -193,10 +196,10 @@ def similarity_report(notebook_paths: list[str | Path] | Mapping[str, str],
              "learners who call the same function in one line look alike.", ""]
     if pairs:
         lines += ["| a | b | Jaccard | sequence ratio |", "| --- | --- | --- | --- |"]
-        lines += [f"| {p.a} | {p.b} | {p.jaccard:.3f} | {p.sequence_ratio:.3f} |"
-                  for p in pairs]
-    if too_short:
+        lines += [f"| {md_text(p.a)} | {md_text(p.b)} | {p.jaccard:.3f} | "
+                  f"{p.sequence_ratio:.3f} |" for p in pairs]
+    if too_short:  # file names are the learners': every punctuation mark escaped
         lines += ["", f"Not compared (fewer than {min_tokens} tokens of answer code): "
-                      + ", ".join(too_short)]
+                      + ", ".join(md_text(n) for n in too_short)]
     (out_dir / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return csv_path
