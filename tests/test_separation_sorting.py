@@ -139,3 +139,80 @@ def test_curve_errors():
         sep.grade_recovery_curve([1, 2], [30, 20])
     with pytest.raises(KeyError, match="no column 'grade'"):
         sep.ideal_separation_curve(pd.DataFrame({"mass": [1.0]}))
+
+
+# ------------------------------------------------------------------ ROC curve (by count)
+
+def test_roc_curve_equals_sklearn_on_the_thz_signals():
+    # oracle: scikit-learn's roc_curve (an independent implementation of Fawcett 2006) on the
+    # dataset's 5,000 flakes, with drop_intermediate=False so that every distinct signal is a
+    # point; exact agreement is expected (both are ratios of integer counts)
+    from resourcekit import datasets
+    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_curve as sk_roc
+
+    thz = datasets.load("sep_thz_pe_pvc_signals")
+    pe = thz.loc[thz.polymer == "PE", "transmissivity"]
+    pvc = thz.loc[thz.polymer == "PVC", "transmissivity"]
+    ours = sep.roc_curve(pe, pvc)
+    y = (thz.polymer == "PE").to_numpy()
+    fpr, tpr, th = sk_roc(y, thz["transmissivity"], drop_intermediate=False)
+    np.testing.assert_array_equal(ours["false_positive_rate"], fpr)
+    np.testing.assert_array_equal(ours["true_positive_rate"], tpr)
+    np.testing.assert_array_equal(ours["threshold"].iloc[1:], th[1:])
+    auc = sep.roc_auc(pe, pvc)
+    assert auc == pytest.approx(roc_auc_score(y, thz["transmissivity"]), abs=1e-12)
+    # the rank formula equals the trapezoidal area under the curve
+    assert auc == pytest.approx(np.trapezoid(ours["true_positive_rate"],
+                                             ours["false_positive_rate"]), abs=1e-12)
+
+
+def test_roc_by_count_differs_from_mass_recovery_when_heavy_flakes_sit_low():
+    # two target flakes: a light one far above the threshold, a heavy one below it. By count
+    # half the targets are found (TPR 0.5); by mass only 1/(1+9) of the target is recovered.
+    roc = sep.roc_curve([5.0, 1.0], [0.0])
+    row = roc[roc.threshold == 5.0].iloc[0]
+    assert row.true_positive_rate == 0.5
+    mass = sep.threshold_sweep([5.0, 1.0], [0.0], masses=([1.0, 9.0], [1.0]),
+                               thresholds=[5.0]).iloc[0]
+    assert mass.recovery == pytest.approx(0.1)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 20), min_size=1, max_size=30),
+       st.lists(st.integers(0, 20), min_size=1, max_size=30),
+       st.integers(1, 5))
+def test_roc_does_not_depend_on_prevalence_but_purity_does(target, other, copies):
+    # repeating every "other" particle k times (a feed with k times as much of it) leaves
+    # TPR and FPR unchanged; purity falls (or stays at 0 or 1) at every threshold
+    t, o = np.array(target, float), np.array(other, float)
+    a = sep.roc_curve(t, o)
+    b = sep.roc_curve(t, np.repeat(o, copies))
+    pd.testing.assert_frame_equal(a, b)
+    pa = sep.threshold_sweep(t, o, thresholds=a.threshold.iloc[1:])["purity"].to_numpy()
+    pb = sep.threshold_sweep(t, np.repeat(o, copies),
+                             thresholds=a.threshold.iloc[1:])["purity"].to_numpy()
+    assert np.all(pb <= pa + 1e-12)
+    assert sep.roc_auc(t, o) == pytest.approx(sep.roc_auc(t, np.repeat(o, copies)))
+
+
+def test_roc_accept_below_and_auc_of_identical_signals():
+    # accept="below" is the mirror image: negate the signals and accept above
+    a = sep.roc_curve([1.0, 2.0], [3.0, 2.0], accept="below")
+    b = sep.roc_curve([-1.0, -2.0], [-3.0, -2.0])
+    np.testing.assert_array_equal(a[["true_positive_rate", "false_positive_rate"]],
+                                  b[["true_positive_rate", "false_positive_rate"]])
+    assert a.threshold.iloc[0] == -np.inf
+    # a sensor that cannot tell the two apart: AUC exactly one half (ties count half)
+    assert sep.roc_auc([1.0, 1.0, 1.0], [1.0, 1.0]) == 0.5
+    assert sep.roc_auc([1.0, 2.0], [3.0, 4.0]) == 0.0
+    assert sep.roc_auc([1.0, 2.0], [3.0, 4.0], accept="below") == 1.0
+
+
+def test_roc_bad_input_names_the_argument():
+    with pytest.raises(OptionError, match="accept"):
+        sep.roc_curve([1.0], [0.0], accept="left")
+    with pytest.raises(Exception, match="signal_other"):
+        sep.roc_auc([1.0], [])
+    with pytest.raises(Exception, match="signal_target"):
+        sep.roc_curve([np.nan, 1.0], [0.0])

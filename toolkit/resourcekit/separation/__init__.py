@@ -71,7 +71,7 @@ from .partition import (
     whiten_partition,
 )
 from .plot import grade_recovery_chart, partition_chart, sweep_chart
-from .sorting import CRITERIA, best_threshold, threshold_sweep
+from .sorting import CRITERIA, best_threshold, roc_auc, roc_curve, threshold_sweep
 
 __all__ = [
     "BUYER_THRESHOLDS",
@@ -112,6 +112,8 @@ __all__ = [
     "partition_numbers",
     "product_value",
     "recycling_grades",
+    "roc_auc",
+    "roc_curve",
     "rosin_rammler_partition",
     "rougher_cleaner_scavenger",
     "selectivity_index",

@@ -1,4 +1,10 @@
-"""Sensor-based sorting: a threshold on a particle signal trades recovery against purity."""
+"""Sensor-based sorting: a threshold on a particle signal trades recovery against purity.
+
+Two curves, not one: :func:`roc_curve` counts particles (true- and false-positive rates of the
+classification, independent of the feed's composition), :func:`threshold_sweep` weighs them
+(recovery and purity of the sorted product, which depend on particle masses and on how much
+of each material the feed holds).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from resourcekit.units import is_quantity
 
 from . import _kind
 
-__all__ = ["threshold_sweep", "best_threshold", "CRITERIA"]
+__all__ = ["threshold_sweep", "best_threshold", "roc_curve", "roc_auc", "CRITERIA"]
 
 
 def _signals(signal_target: Any, signal_other: Any, masses: Any):
@@ -97,7 +103,9 @@ def threshold_sweep(
     References
     ----------
     - [1] Fawcett T. (2006) An introduction to ROC analysis. Pattern Recognit. Lett.
-      27:861-874 (the recovery/other-recovery curve is the ROC curve).
+      27:861-874. On a count basis (``masses=None``) recovery and gangue_recovery are the
+      true- and false-positive rates of the ROC curve (:func:`roc_curve`); weighted by mass
+      they are not, and purity also depends on the feed's composition.
 
     Examples
     --------
@@ -239,3 +247,97 @@ def best_threshold(
     if not np.isfinite(score.max()):
         raise DataError(f"no threshold meets criterion {criterion!r} with target = {target}")
     return table.loc[score.idxmax()]
+
+
+def roc_curve(signal_target: Any, signal_other: Any, *, accept: str = "above") -> pd.DataFrame:
+    r"""Receiver operating characteristic of a threshold classifier, by particle count.
+
+    A particle is classified as target (positive) when its signal is ``>= threshold``
+    (``accept="above"``) or ``<= threshold`` (``accept="below"``). At each threshold the
+    true-positive rate is the share of target particles classified as target and the
+    false-positive rate the share of other particles classified as target, both **by count**:
+
+    .. math::
+
+        \mathrm{TPR}(\theta) = \frac{\#\{i \in T: s_i \ge \theta\}}{\#T},\qquad
+        \mathrm{FPR}(\theta) = \frac{\#\{i \in O: s_i \ge \theta\}}{\#O}
+
+    (Fawcett 2006, eqs. in sec. 2). Neither rate depends on how many particles of each kind
+    the feed holds (the prevalence), nor on their masses; the recovery and purity of
+    :func:`threshold_sweep` depend on both. The curve starts at (0, 0) (threshold above every
+    signal, here ``inf``) and ends at (1, 1).
+
+    Parameters
+    ----------
+    signal_target, signal_other : array or Series
+        Sensor signal of each particle of the target material and of the other material.
+    accept : {"above", "below"}
+        Which side of the threshold is classified as target.
+
+    Returns
+    -------
+    DataFrame
+        ``threshold`` (decreasing for ``"above"``, increasing for ``"below"``; the first row
+        is ``inf``, or ``-inf`` for ``"below"``), ``true_positive_rate``, ``false_positive_rate`` [-], one row per distinct
+        signal value plus the (0, 0) corner.
+
+    References
+    ----------
+    - [1] Fawcett T. (2006) An introduction to ROC analysis. Pattern Recognit. Lett.
+      27(8):861-874. doi:10.1016/j.patrec.2005.10.010
+
+    Examples
+    --------
+    >>> roc_curve([3.0, 4.0], [1.0, 3.5]).round(2).values.tolist()
+    [[inf, 0.0, 0.0], [4.0, 0.5, 0.0], [3.5, 0.5, 0.5], [3.0, 1.0, 0.5], [1.0, 1.0, 1.0]]
+    """
+    _kind.check_option(accept, "accept", ("above", "below"))
+    sweep = threshold_sweep(signal_target, signal_other, None, thresholds=None, accept=accept)
+    sweep = sweep.iloc[::-1]  # from the strictest threshold (fewest accepted) to accepting all
+    corner = np.inf if accept == "above" else -np.inf
+    return pd.DataFrame({
+        "threshold": np.concatenate([[corner], sweep["threshold"].to_numpy()]),
+        "true_positive_rate": np.concatenate([[0.0], sweep["recovery"].to_numpy()]),
+        "false_positive_rate": np.concatenate([[0.0], sweep["gangue_recovery"].to_numpy()]),
+    })
+
+
+def roc_auc(signal_target: Any, signal_other: Any, *, accept: str = "above") -> float:
+    r"""Area under the ROC curve: the probability that a random target particle's signal ranks
+    above a random other particle's (ties count one half).
+
+    .. math::
+
+        \mathrm{AUC} = \frac{1}{\#T\,\#O}\sum_{i \in T}\sum_{j \in O}
+        \left([s_i > s_j] + \tfrac12 [s_i = s_j]\right)
+
+    computed from ranks (the Mann-Whitney U statistic over #T #O), equal to the trapezoidal
+    area under :func:`roc_curve` (Fawcett 2006, sec. 7). ``accept="below"`` ranks low signals
+    first.
+
+    Parameters
+    ----------
+    signal_target, signal_other : array or Series
+        Sensor signal of each particle of the target material and of the other material.
+    accept : {"above", "below"}
+        Which side of a threshold is classified as target.
+
+    Returns
+    -------
+    float
+        AUC in [0, 1]; 0.5 for a sensor that cannot tell the two apart. [-]
+
+    Examples
+    --------
+    >>> roc_auc([3.0, 4.0], [1.0, 3.5])
+    0.75
+    """
+    from scipy.stats import rankdata
+
+    _kind.check_option(accept, "accept", ("above", "below"))
+    st, so, _, _ = _signals(signal_target, signal_other, None)
+    if accept == "below":
+        st, so = -st, -so
+    ranks = rankdata(np.concatenate([st, so]))  # average ranks: ties count one half
+    u = ranks[: st.size].sum() - st.size * (st.size + 1) / 2.0
+    return float(u / (st.size * so.size))
