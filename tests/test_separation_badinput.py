@@ -270,6 +270,10 @@ add("partition_curve", "text", lambda: sep.partition_curve(["heavy"], x50=1.6, e
     names=("x",))
 add("partition_curve", "bypass in percent", lambda: sep.partition_curve(
     RHO, x50=1.6, ep=0.05, bypass=10), names=("bypass",))
+add("partition_curve", "negative ep", lambda: sep.partition_curve(RHO, x50=1.6, ep=-0.05),
+    names=("ep",))
+add("fit_partition", "all weights zero", lambda: sep.fit_partition(
+    RHO, PR, weights=np.zeros(RHO.size)), names=("weights",))
 add("partition_models", "registry lists every model", lambda: sep.partition_models(),
     lambda r: sorted(r.index) == sorted(sep.MODELS))
 add("logistic_partition", "reordered Series kept", lambda: sep.logistic_partition(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from resourcekit import separation as sep
-from resourcekit.errors import OptionError
+from resourcekit.errors import DataError, OptionError
 
 # Wills' hydrocyclone screen analyses (Wills' Mineral Processing Technology, ch. 9, as
 # reproduced in a public worked solution): % of feed in underflow and overflow by size class.
@@ -206,3 +206,35 @@ def test_lynch_rao_with_bypass_is_a_reparametrised_logistic():
     np.testing.assert_allclose(
         sep.partition_curve(d, "lynch_rao", x50=d50, alpha=a, bypass=rf),
         sep.partition_curve(d, "logistic", x50=x50, ep=ep, bypass=rf_log), rtol=1e-10)
+
+
+# ------------------------------------------------------------- issue 20: two silent wrong answers
+def test_fit_partition_all_weights_zero_raises():
+    # before: standard errors [0, 0] were returned for a fit with no information at all
+    rho = np.linspace(1.3, 1.9, 7)
+    p = sep.partition_curve(rho, x50=1.6, ep=0.05)
+    with pytest.raises(DataError, match="weights"):
+        sep.fit_partition(rho, p, weights=np.zeros(7))
+    # two classes with weight cannot determine two parameters and a residual variance
+    with pytest.raises(DataError, match="weights"):
+        sep.fit_partition(rho, p, weights=[0, 0, 1, 1, 0, 0, 0])
+    with pytest.raises(DataError, match="weights"):
+        sep.fit_partition_batch(rho, np.vstack([p, p]), weights=np.vstack(
+            [np.ones(7), np.zeros(7)]))
+    # three positive weights suffice: the fit is the one of those classes alone
+    w = np.array([0, 0, 1, 1, 1, 0, 0], float)
+    fit = sep.fit_partition(rho, p, weights=w)
+    assert fit.x50 == pytest.approx(1.6, abs=1e-6)
+
+
+@pytest.mark.parametrize("model,params,name", [
+    ("logistic", {"x50": 1.6, "ep": -0.05}, "ep"),
+    ("logistic", {"x50": 1.6, "ep": 0.0}, "ep"),
+    ("lynch_rao", {"x50": 100.0, "alpha": -2.0}, "alpha"),
+    ("whiten", {"x50": 100.0, "alpha": 2.0, "beta": -0.5}, "beta"),
+    ("rosin_rammler", {"x50": -5.0, "m": 2.0}, "x50"),
+])
+def test_partition_curve_rejects_parameters_out_of_domain(model, params, name):
+    # before: ep < 0 turned the curve upside down without a word
+    with pytest.raises(DataError, match=name):
+        sep.partition_curve(np.array([1.5, 1.6, 1.7]), model, **params)

@@ -296,6 +296,29 @@ def _get_model(model: str) -> _Model:
     return MODELS[model]
 
 
+#: Where each shape parameter is defined: (lower bound, bound included). A negative Ep would
+#: turn the curve over (sinks become floats) and Ep = 0 divides by zero at the cut.
+_DOMAIN: dict[str, tuple[float, bool]] = {"ep": (0.0, False), "alpha": (0.0, False),
+                                          "m": (0.0, False), "beta": (0.0, True)}
+
+
+def _check_domain(spec: _Model, values: dict[str, float]) -> None:
+    from resourcekit.errors import DataError
+
+    for name, value in values.items():
+        if name == "x50" and spec.log_x and not value > 0:
+            raise DataError(f"x50 = {value:g} must be > 0 for model {spec.name!r} (a cut size)")
+        if name not in _DOMAIN:
+            continue
+        low, inclusive = _DOMAIN[name]
+        if value < low or (value == low and not inclusive):
+            sign = ">=" if inclusive else ">"
+            hint = (" (Ep is half the spread (x75 - x25)/2; for an ideal cut use "
+                    "separators.density_partition with ep=0)" if name == "ep" else "")
+            raise DataError(f"{name} = {value:g} must be {sign} {low:g} for model "
+                            f"{spec.name!r}{hint}")
+
+
 def partition_curve(
     x: Any, model: str = "logistic", *, bypass: float = 0.0, **params: float
 ) -> Any:
@@ -310,7 +333,9 @@ def partition_curve(
     bypass : float
         By-pass fraction R_f (0-1).
     **params
-        The model's parameters, e.g. ``x50=1.6, ep=0.05`` for the logistic.
+        The model's parameters, e.g. ``x50=1.6, ep=0.05`` for the logistic. Shape parameters
+        out of their domain raise DataError naming them: ``ep``, ``alpha`` and ``m`` must be
+        > 0, ``beta`` >= 0, and a size model's ``x50`` > 0.
 
     Returns
     -------
@@ -340,6 +365,7 @@ def partition_curve(
             raise DataError(f"{p} holds {np.size(v)} values: a parameter of the curve is one "
                             "number (for many curves, call once per curve)")
         values.append(float(np.ravel(v)[0]))
+    _check_domain(spec, dict(zip(spec.params, values, strict=True)))
     e = spec.corrected(xa, *values)
     return _kind.like(tmpl, rf + (1.0 - rf) * e)
 

@@ -294,6 +294,13 @@ def _run(x: Any, p: Any, model: str, weights: Any, bypass: Any, monotone_tol: fl
             f"model {model!r} with parameters {prob.names} needs more than {len(prob.names)} "
             f"classes per curve, got {xs.shape[1]}"
         )
+    used = np.count_nonzero(ws > 0, axis=1)
+    if np.any(used <= len(prob.names)):
+        i = int(np.argmax(used <= len(prob.names)))
+        raise DataError(
+            f"weights: curve {i} has {used[i]} classes with weight > 0, but model {model!r} "
+            f"with parameters {prob.names} needs more than {len(prob.names)} (all weights 0 "
+            "would leave the fit and its standard errors undefined)")
     _check_monotone(xs, ps, spec, monotone_tol)
     theta0 = prob.initial(xs, ps)
     theta, sse, conv = _levenberg_marquardt(prob, xs, ps, ws, theta0.copy())
@@ -322,7 +329,8 @@ def fit_partition(
         ``"logistic"``, ``"whiten"``, ``"lynch_rao"`` or ``"rosin_rammler"``
         (see :func:`partition_models`).
     weights : array, optional
-        Weight of each class (e.g. its feed mass, or 1/variance); default equal.
+        Weight of each class (e.g. its feed mass, or 1/variance); default equal. More classes
+        than parameters must have a weight > 0 (all zero raises DataError naming weights).
     bypass : float or "fit"
         Fixed by-pass fraction R_f (default 0), or ``"fit"`` to estimate it.
     monotone_tol : float
