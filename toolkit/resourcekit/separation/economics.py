@@ -2,9 +2,11 @@
 
 Buyers pay for a product only above a purity threshold that differs by orders of magnitude
 between materials (Oki: about 10 ppm Au makes a saleable smelter feed, about 30 % for Ta, close
-to 100 % for Al, Fe and plastics). Each added cleaning stage raises purity with diminishing
-returns and costs money: beyond some stage the extra sorting is no longer rational (the
-"technical wall" of the SURE consortium's cost/effect chart).
+to 100 % for Al, Fe and plastics). Each added cleaning stage raises purity, loses some of the
+payable material and costs money; where buyers also charge for the impurity a product carries,
+the number of stages that maximises profit is set by prices and costs together (the
+"limit of rationality" of the SURE consortium's cost/effect chart; the "technical wall" is a
+property of the sorter and the feed, see :mod:`resourcekit.separation.cost_effect`).
 """
 
 from __future__ import annotations
@@ -155,10 +157,11 @@ def optimum_stages(
     price: float,
     cost_per_tonne: float,
     fixed_cost: float = 0.0,
+    penalty: float = 0.0,
     below: float = 0.0,
     max_stages: int = 10,
 ) -> StagingResult:
-    r"""Number of cleaning stages that maximises profit per tonne of feed.
+    r"""Number of cleaning stages in series that maximises profit per tonne of feed.
 
     Parameters
     ----------
@@ -170,6 +173,9 @@ def optimum_stages(
         Cost of sorting a tonne of stage feed. [currency/t]
     fixed_cost : float
         Cost of each stage per tonne of circuit feed, whatever it treats. [currency/t]
+    penalty : float
+        Buyers' deduction per tonne of impurity in a saleable product (smelter penalty for
+        the gangue it must slag). [currency/t of impurity]
     max_stages : int
         Largest number of stages considered.
 
@@ -183,24 +189,45 @@ def optimum_stages(
     -----
     .. math::
 
-        \Pi_n = Y_n\,v(p_n) - \sum_{k=1}^{n} (c\,Y_{k-1} + c_0)
+        \Pi_n = \begin{cases} \text{price}\,f r_t^n - \text{penalty}\,(1-f) r_o^n
+        & p_n \ge p_{min} \\ \text{below}\,Y_n & p_n < p_{min} \end{cases}
+        \; - \sum_{k=1}^{n} (c\,Y_{k-1} + c_0)
 
-    The optimum is the rational limit: one more stage would add less value than it costs.
+    Once the product is saleable, stage n + 1 is worth adding when the penalty it saves,
+    :math:`\text{penalty}\,(1-f) r_o^n (1 - r_o)`, exceeds the payable material it loses,
+    :math:`\text{price}\,f r_t^n (1 - r_t)`, plus its cost :math:`c\,Y_n + c_0`. The
+    penalty saved shrinks by :math:`r_o` per stage and the cost only by
+    :math:`\approx r_o` too, so the optimum is where these cross: a dearer stage (larger c or
+    c_0) stops the cascade earlier, a larger penalty or a lower price lets it run longer.
+    Without a penalty no stage after the first saleable one can pay (it only loses metal and
+    costs money), so the optimum is the first saleable count, or 0 when that does not pay.
 
     References
     ----------
-    - [1] SURE consortium (AIST) brochure (2026): cost against effect of advanced sorting.
+    - [1] SURE (Strategic Urban mining REsearch base), AIST, brochure (2026): cost against
+      effect of advanced sorting.
+    - [2] Oki T., junior column 20 (AIST): buyers' purity thresholds.
 
-    >>> res = optimum_stages(0.05, 0.95, 0.3, threshold=0.99, price=1000.0,
-    ...                      cost_per_tonne=5.0)
-    >>> res.optimum, round(float(res.table.loc[res.optimum, "purity"]), 4)
-    (7, 0.9941)
+    A Ta-like product (saleable from 30 %) with a smelter penalty on the gangue it carries:
+    a dearer stage stops the cascade earlier.
+
+    >>> kw = dict(threshold=0.3, price=1000.0, penalty=1500.0)
+    >>> cheap = optimum_stages(0.05, 0.95, 0.3, cost_per_tonne=2.0, **kw)
+    >>> dear = optimum_stages(0.05, 0.95, 0.3, cost_per_tonne=15.0, **kw)
+    >>> cheap.optimum, dear.optimum
+    (6, 5)
     """
-    for v, name in ((cost_per_tonne, "cost_per_tonne"), (fixed_cost, "fixed_cost")):
-        _kind.number(v, name, low=0.0, allow_nan=False)
+    for v, name in ((cost_per_tonne, "cost_per_tonne"), (fixed_cost, "fixed_cost"),
+                    (penalty, "penalty")):
+        x = _kind.one(_kind.number(v, name, allow_nan=False), name)
+        if not np.isfinite(x) or x < 0:
+            raise DataError(f"{name} = {v!r} must be a finite number >= 0 [currency/t]")
     casc = stage_cascade(feed_grade, split_target, split_other, max_stages)
+    pur = casc["purity"].to_numpy()
+    saleable = pur >= _kind.one(_kind.fraction(threshold, "threshold"), "threshold")
     value = casc["mass_yield"] * product_value(
-        casc["purity"].to_numpy(), threshold=threshold, price=price, below=below)
+        pur, threshold=threshold, price=price, below=below)
+    value = value - np.where(saleable, penalty * casc["mass_yield"] * (1.0 - pur), 0.0)
     stage = (cost_per_tonne * casc["stage_feed"].fillna(0.0) + fixed_cost).where(
         casc.index > 0, 0.0)
     cost = stage.cumsum()
