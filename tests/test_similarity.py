@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,6 +15,8 @@ from resourcekit.grading.similarity import (
     normalise_code,
     similarity_report,
 )
+
+EXAM = Path(__file__).resolve().parents[1] / "exercises" / "exams" / "physical-separation.yml"
 
 # three learners who solved the same two questions independently, each in their own way
 ALICE = ["""# recovery from the assays
@@ -58,7 +61,7 @@ def _notebook(path, answers, data="cu_feed = 1.0"):
     for answer in answers:
         cell = new_code_cell(f"# Question: set the answer\n{answer}")
         cell.metadata["tags"] = ["answer"]
-        data_cell = new_code_cell(data)
+        data_cell = new_code_cell(f"# Data for this question (yours alone)\n{data}")
         data_cell.metadata["tags"] = ["exam-data"]
         nb.cells += [data_cell, cell]
     nbformat.write(nb, path)
@@ -113,3 +116,37 @@ def test_partial_copy_above_a_lower_threshold(tmp_path):
     assert [(r["a"], r["b"]) for r in loose] == [("alice.ipynb", "gina.ipynb")]
     with pytest.raises(OptionError, match="threshold"):
         similarity_report(paths, tmp_path / "c", 1.5)
+
+
+def test_code_moved_out_of_the_answer_cells_is_compared(tmp_path):
+    # issue 22: Bob's answer code pasted into ONE untagged cell of Alice's notebook (her
+    # answer cells left as handed out) was not compared at all; tagging it as a data cell
+    # (tags are the learner's to change) must not hide it either
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _notebook(subs / "bob.ipynb", BOB, data="cu_feed = 2.5")
+    _notebook(subs / "carol.ipynb", CAROL, data="cu_feed = 3.5")
+    for name, tags in (("alice", []), ("erin", ["exam-data"])):
+        path = _notebook(subs / f"{name}.ipynb", ["# YOUR CODE HERE", "# YOUR CODE HERE"])
+        nb = nbformat.read(path, as_version=4)
+        moved = new_code_cell("\n".join(BOB))
+        moved.metadata["tags"] = tags
+        nb.cells.append(moved)
+        nbformat.write(nb, path)
+    out = similarity_report(sorted(subs.iterdir()), tmp_path / "results")
+    pairs = {(r["a"], r["b"]) for r in csv.DictReader(open(out))}
+    assert {("alice.ipynb", "bob.ipynb"), ("bob.ipynb", "erin.ipynb")} <= pairs
+    assert not any("carol.ipynb" in p for p in pairs)
+
+
+def test_untouched_exam_handouts_hold_no_learner_code():
+    from resourcekit.grading.exam import exam_notebook, load_exam
+    from resourcekit.grading.similarity import handout_cell
+
+    exam = load_exam(EXAM)
+    nb = exam_notebook(exam, "alice", "Alice", key=b"similarity-test-key-0123")
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    learner = [s for s in code if not handout_cell(s)]
+    # only the answer cells remain, and they hold comments only
+    assert len(learner) == len(exam.questions)
+    assert normalise_code("\n".join(learner)) == []

@@ -450,6 +450,7 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
         f"for _name in {names!r}:\n"
         "    _value = globals().get(_name)\n"
         "    print(f\"{_name:>24}: {'missing' if _value is None else type(_value).__name__}\")"))
+    cells[-1].metadata["tags"] = ["exam-check"]
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}

@@ -1,7 +1,11 @@
 """Copying between learners, surfaced for a person to review (never an automatic fail).
 
-Each submission's answer code (code cells tagged ``answer``; every code cell that is not an
-exam's setup or data cell when none is tagged) is normalised by Python's tokenizer: comments,
+Each submission's learner code is every code cell except the handout's own, recognised by
+their content, never by tags alone (tags are the learner's to change): the setup cell
+(imports only), the data cells (``# Data for this question`` and plain literal assignments)
+and the closing answer list; code moved out of the answer cells into a cell of the learner's
+own counts as much as code left in them. Practice masters' ``checks`` / ``public-check``
+cells are skipped too. It is normalised: comments,
 blank lines and layout dropped, every identifier renamed to ``v0, v1, ...`` in order of first
 use within that submission (so renaming variables changes nothing), attribute names (the API
 called, ``sep.two_product``), keywords and builtins kept, numbers to ``N`` and strings to
@@ -21,12 +25,14 @@ report is a list for a human to read alongside the notebooks, ordered by similar
 
 from __future__ import annotations
 
+import ast
 import builtins
 import csv
 import difflib
 import io
 import json
 import keyword
+import re
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,12 +41,46 @@ from pathlib import Path
 
 from .safe import csv_row, md_text
 
-__all__ = ["normalise_code", "answer_code", "jaccard", "similarity_report", "SimilarPair",
-           "DEFAULT_THRESHOLD"]
+__all__ = ["normalise_code", "answer_code", "handout_cell", "jaccard", "similarity_report",
+           "SimilarPair", "DEFAULT_THRESHOLD"]
 
 DEFAULT_THRESHOLD = 0.75
 _KEEP = set(keyword.kwlist) | set(dir(builtins))
-_SKIP_TAGS = {"exam-setup", "exam-data", "checks", "public-check"}
+_SKIP_TAGS = {"checks", "public-check"}  # practice masters' check cells
+_HANDOUT_CHECK = re.compile(  # the last cell of every exam handout, exactly
+    r"# Check what you have answered[^\n]*\nfor _name in \[[^\]\n]*\]:\n"
+    r"    _value = globals\(\)\.get\(_name\)\n    print\([^\n]*\)\s*")
+
+
+def handout_cell(source: str) -> bool:
+    """True for a cell an exam handout itself holds: imports only, the data cell, the list.
+
+    >>> handout_cell("import numpy as np\\nfrom resourcekit import separation as sep")
+    True
+    >>> handout_cell("# Data for this question\\ncu_feed = 1.25\\ngrades = [0.1, 0.2]")
+    True
+    >>> handout_cell("# Data for this question\\ncu_feed = 1.25\\ny = (cu_feed - 1) / 2")
+    False
+    """
+    if _HANDOUT_CHECK.fullmatch(source.strip() + "\n") or _HANDOUT_CHECK.fullmatch(source):
+        return True
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return False
+    if body and all(isinstance(n, ast.Import | ast.ImportFrom) for n in body):
+        return True
+    if not source.lstrip().startswith("# Data for this question"):
+        return False
+    for node in body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            return False
+        try:
+            ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            return False
+    return True
 
 
 def normalise_code(source: str) -> list[str]:
@@ -82,7 +122,9 @@ def normalise_code(source: str) -> list[str]:
 
 
 def answer_code(path: str | Path | None = None, *, text: str | None = None) -> str:
-    """The learner-written code of a notebook (answer cells), joined; '' when unreadable.
+    """The learner-written code of a notebook (every code cell but the handout's), joined.
+
+    '' when the notebook cannot be read.
 
     ``text``: the notebook's JSON text, already read (then ``path`` is not opened).
     """
@@ -101,8 +143,7 @@ def answer_code(path: str | Path | None = None, *, text: str | None = None) -> s
         meta = cell.get("metadata") or {}
         return set(meta.get("tags") or []) if isinstance(meta, dict) else set()
 
-    answers = [c for c in cells if "answer" in tags(c)]
-    chosen = answers or [c for c in cells if not tags(c) & _SKIP_TAGS]
+    chosen = [c for c in cells if not tags(c) & _SKIP_TAGS and not handout_cell(text(c))]
     return "\n".join(text(c) for c in chosen)
 
 
