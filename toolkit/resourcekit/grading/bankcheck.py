@@ -19,8 +19,10 @@ it (the format is in ``exercises/bank/course.yml``'s header):
     ``compute`` (apply a formula), or one of the understanding skills ``explain``, ``cause``
     (choose the cause), ``predict`` (predict, then compute) and ``transfer`` (a new case).
 
-What :func:`check_bank` proves, per question, over the parameter ranges (every range corner
-combination, up to a cap, plus random draws):
+What :func:`check_bank` checks, per question, over the parameter ranges (every range corner
+combination, up to a cap, plus random draws, plus for each wrong method a local search from
+the point where it came closest, which finds the narrow bands a sweep steps over, such as a
+near-zero imbalance):
 
 1. the ``solution`` and the ``check`` agree (on a subset of the draws: the solution may call the
    toolkit and is slower) to ``check_rtol`` (default :data:`CHECK_RTOL`);
@@ -177,8 +179,8 @@ def _sized(spec: dict[str, Any], us: list[float]) -> Any:
     return values
 
 
-def _corners(spec: dict[str, Any]) -> list[Any]:
-    """The extreme values of one parameter (every option of a choice).
+def _corner_us(spec: dict[str, Any]) -> list[list[float]]:
+    """Unit-cube coordinates of one parameter's extreme values (every option of a choice).
 
     A list parameter's corners are spread lists (its low and high ends together, evenly
     spaced, and alternating), not lists of one repeated value, which no draw gives in practice.
@@ -186,30 +188,36 @@ def _corners(spec: dict[str, Any]) -> list[Any]:
     n = int(spec.get("size") or 1)
     if "choice" in spec:
         k = len(spec["choice"])
-        return [_sized(spec, [(i + 0.5) / k] * n) for i in range(k)]
+        return [[(i + 0.5) / k] * n for i in range(k)]
     if "value" in spec:
-        return [_sized(spec, [0.0] * n)]
+        return [[0.0] * n]
     top = 1.0 - 1e-12
     if n == 1:
-        return [_sized(spec, [0.0]), _sized(spec, [top])]
+        return [[0.0], [top]]
     even = [top * i / (n - 1) for i in range(n)]
-    return [_sized(spec, even), _sized(spec, even[::-1]),
-            _sized(spec, [(i % 2) * top for i in range(n)])]
+    return [even, even[::-1], [(i % 2) * top for i in range(n)]]
 
 
 def _draws(params: dict[str, dict[str, Any]], n_random: int, max_corners: int,
-           rng: random.Random) -> list[dict[str, Any]]:
+           rng: random.Random) -> list[dict[str, list[float]]]:
+    """Points of the sweep as unit-cube coordinates per parameter: corners, then draws."""
     names = list(params)
-    corner_lists = [_corners(params[n]) for n in names]
+    corner_lists = [_corner_us(params[n]) for n in names]
     combos = list(itertools.product(*[range(len(c)) for c in corner_lists]))
     if len(combos) > max_corners:
         combos = rng.sample(combos, max_corners)
-    out = [{n: copy.deepcopy(corner_lists[i][j])
-            for i, (n, j) in enumerate(zip(names, combo, strict=True))} for combo in combos]
+    out = [{n: list(corner_lists[i][j]) for i, (n, j) in enumerate(zip(names, combo,
+                                                                        strict=True))}
+           for combo in combos]
     for _ in range(n_random):
-        out.append({n: _sized(params[n], [rng.random() for _ in range(
-            int(params[n].get("size") or 1))]) for n in names})
+        out.append({n: [rng.random() for _ in range(int(params[n].get("size") or 1))]
+                    for n in names})
     return out
+
+
+def _values(params: dict[str, dict[str, Any]], us: dict[str, list[float]]) -> dict[str, Any]:
+    """The parameter values (rounded as the exam draws them) at unit-cube coordinates."""
+    return {n: _sized(params[n], us[n]) for n in params}
 
 
 # --- evaluating the bank's snippets -------------------------------------------------------
@@ -277,21 +285,6 @@ def _agree(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     for (k, a), (_, b) in zip(g, w, strict=True):
         if not _near(a, b, rtol, atol):
             return f"{'element ' + k + ': ' if k else ''}{a!r} vs {b!r}"
-    return None
-
-
-def _accepted(wrong: Any, right: Any, rtol: float, atol: float) -> str | None:
-    """Whether a wrong method's answer would get full marks (None: it would not).
-
-    A ``numbers`` answer is accepted when every element is within tolerance; an element that
-    happens to agree earns its share of partial credit, as the grader gives it.
-    """
-    wrong, right = _plain(wrong), _plain(right)
-    if isinstance(right, str):
-        return "the whole answer" if str(wrong).strip().casefold() == right.casefold() else None
-    w, r = dict(_elements(wrong)), _elements(right)
-    if all(k in w and _near(w[k], b, rtol, atol) for k, b in r):
-        return "every element" if len(r) > 1 else "the answer"
     return None
 
 
@@ -380,39 +373,113 @@ def _choice_problems(qid: str, item: dict[str, Any], ctx: _Context) -> list[str]
     return sorted(set(problems), key=problems.index)
 
 
+def _gap(wrong: Any, right: Any, rtol: float, atol: float) -> float:
+    """How many tolerances a wrong answer misses by (its worst element; inf: not comparable).
+
+    A wrong method is accepted when the gap is at most the margin: for ``numbers`` only if
+    every element is (it would get full marks; a chance element earns partial credit).
+    """
+    wrong, right = _plain(wrong), _plain(right)
+    if isinstance(right, str):
+        return 0.0 if str(wrong).strip().casefold() == right.casefold() else math.inf
+    w, worst = dict(_elements(wrong)), 0.0
+    for k, b in _elements(right):
+        try:
+            a, b = float(w[k]), float(b)
+        except (KeyError, TypeError, ValueError, OverflowError):
+            return math.inf
+        if not (math.isfinite(a) and math.isfinite(b)):
+            return math.inf
+        tol = max(rtol * abs(b), atol)
+        worst = max(worst, abs(a - b) / tol if tol else (0.0 if a == b else math.inf))
+    return worst
+
+
+class _Item:
+    """One numeric (or order) question, compiled, with its sweep evaluated point by point."""
+
+    def __init__(self, qid: str, item: dict[str, Any], ctx: _Context) -> None:
+        self.qid, self.item, self.ctx = qid, item, ctx
+        self.params = item.get("params") or {}
+        self.check = _compile(item["check"], f"<{qid}:check>")
+        self.methods = {name: _compile(f, f"<{qid}:wrong {name}>")
+                        for name, f in (item.get("wrong_methods") or {}).items()}
+        self.solution = compile(str(item.get("solution", "")), f"<{qid}:solution>", "exec")
+        self.data = (compile(str(item["data"]), f"<{qid}:data>", "exec") if item.get("data")
+                     else None)
+        self.rtol, self.atol = float(item.get("rtol", 1e-6)), float(item.get("atol", 0.0))
+
+    def point(self, us: dict[str, list[float]]) -> tuple[dict[str, Any], dict[str, Any], Any]:
+        params = _values(self.params, us)
+        inputs = self.ctx.inputs(self.qid, self.item, params, self.data)
+        return params, inputs, _run(self.check, _check_namespace(inputs))
+
+    def gap(self, code: Any, inputs: dict[str, Any], value: Any) -> float:
+        try:
+            wrong = _run(code, _check_namespace(inputs))
+        except (ZeroDivisionError, ValueError, OverflowError, FloatingPointError):
+            return math.inf  # the mistake crashes: never accepted
+        return _gap(wrong, value, self.rtol, self.atol)
+
+    def refine(self, code: Any, us: dict[str, list[float]], gap: float, rng: random.Random,
+               steps: int) -> tuple[float, dict[str, list[float]]]:
+        """Search near the closest point for parameters where the mistake comes closer still.
+
+        A random local search in the unit cube of the continuous parameters (step halved
+        after every 25 failures): a sweep can step over a narrow band where a mistake is
+        accepted (a near-zero imbalance, a ratio near 1); this walks into it.
+        """
+        free = [(n, i) for n, spec in self.params.items()
+                if "uniform" in spec or "integers" in spec for i in range(len(us[n]))]
+        if not free or not math.isfinite(gap):
+            return gap, us
+        step, misses = 0.2, 0
+        for _ in range(steps):
+            n, i = rng.choice(free)
+            trial = {k: list(v) for k, v in us.items()}
+            trial[n][i] = min(max(trial[n][i] + rng.uniform(-step, step), 0.0), 1.0 - 1e-12)
+            try:
+                _, inputs, value = self.point(trial)
+            except Exception:  # noqa: BLE001 - outside the check's domain: not a candidate
+                continue
+            g = self.gap(code, inputs, value)
+            if g < gap:
+                gap, us, misses = g, trial, 0
+            else:
+                misses += 1
+                if misses >= 25:
+                    step, misses = step / 2, 0
+        return gap, us
+
+
 def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list[dict],
-                      n_solution: int, margin: float) -> tuple[list[str], int]:
+                      n_solution: int, margin: float, rng: random.Random,
+                      refine_steps: int) -> tuple[list[str], int]:
     kind = item.get("kind", "number")
     if "check" not in item:
         return [f"{qid}: no independent `check` formula"], 0
     texts = [str(item["check"]), *map(str, (item.get("wrong_methods") or {}).values())]
     if any(_TOOLKIT.search(t) for t in texts):
         return [f"{qid}: a check or wrong-method formula calls the toolkit; write it by hand"], 0
-    wrong = item.get("wrong_methods") or {}
-    if kind in _NUMERIC and not wrong:
+    if kind in _NUMERIC and not item.get("wrong_methods"):
         return [f"{qid}: a numeric question needs `wrong_methods` (the plausible mistakes)"], 0
     try:
-        check = _compile(item["check"], f"<{qid}:check>")
-        methods = {name: _compile(f, f"<{qid}:wrong {name}>") for name, f in wrong.items()}
-        solution = compile(str(item.get("solution", "")), f"<{qid}:solution>", "exec")
-        data = (compile(str(item["data"]), f"<{qid}:data>", "exec") if item.get("data")
-                else None)
+        q = _Item(qid, item, ctx)
     except SyntaxError as err:
         return [f"{qid}: a snippet does not compile: {err}"], 0
-    rtol, atol = float(item.get("rtol", 1e-6)), float(item.get("atol", 0.0))
     c_rtol = float(item.get("check_rtol", CHECK_RTOL))
-    c_atol = float(item.get("check_atol", atol / 10))
+    c_atol = float(item.get("check_atol", q.atol / 10))
     problems: list[str] = []
-    caught: dict[str, str] = {}
+    closest = {name: (math.inf, draws[0] if draws else {}) for name in q.methods}
     # corners first, then random draws; the (slower) solution on the first and last few
     solve_at = set(range(min(n_solution // 2, len(draws))))
     solve_at |= set(range(len(draws) - (n_solution - len(solve_at)), len(draws)))
-    for i, params in enumerate(draws):
+    for i, us in enumerate(draws):
         try:
-            inputs = ctx.inputs(qid, item, params, data)
-            value = _run(check, _check_namespace(inputs))
+            params, inputs, value = q.point(us)
         except Exception as err:  # noqa: BLE001
-            problems.append(f"{qid}: the check raises {type(err).__name__}: {err} at {params}")
+            problems.append(f"{qid}: the check raises {type(err).__name__}: {err} at "
+                            f"{_values(q.params, us)}")
             break
         bounds = item.get("bounds")
         if bounds is not None and not all(
@@ -423,7 +490,7 @@ def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list
             break
         if i in solve_at:
             try:
-                got = ctx.solve(qid, item, inputs, solution)
+                got = ctx.solve(qid, item, inputs, q.solution)
             except Exception as err:  # noqa: BLE001
                 problems.append(f"{qid}: the solution raises {type(err).__name__}: {err} at "
                                 f"{params}")
@@ -432,24 +499,24 @@ def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list
             if diff:
                 problems.append(f"{qid}: solution and check disagree ({diff}) at {params}")
                 break
-        for name, code in methods.items():
-            if name in caught:
-                continue
-            try:
-                w = _run(code, _check_namespace(inputs))
-            except (ZeroDivisionError, ValueError, OverflowError, FloatingPointError):
-                continue  # the mistake crashes: never accepted
-            where = _accepted(w, value, margin * rtol, margin * atol)
-            if where:
-                caught[name] = (f"{qid}: wrong method {name!r} is accepted ({where} within "
-                                f"{margin:g} x the tolerance) at {params}")
-    problems += list(caught.values())
-    return problems, len(methods)
+        for name, code in q.methods.items():
+            g = q.gap(code, inputs, value)
+            if g < closest[name][0]:
+                closest[name] = (g, us)
+    for name, code in q.methods.items():
+        gap, us = closest[name]
+        if gap > margin:
+            gap, us = q.refine(code, us, gap, rng, refine_steps)
+        if gap <= margin:
+            where = "every element" if kind == "numbers" else "the answer"
+            problems.append(f"{qid}: wrong method {name!r} is accepted ({where} within "
+                            f"{margin:g} x the tolerance) at {_values(q.params, us)}")
+    return problems, len(q.methods)
 
 
 def check_bank(path: str | Path, *, draws: int = 200, max_corners: int = 256,
                solution_draws: int = 12, margin: float = 2.0, seed: int = 0,
-               lessons: Iterable[str] | None = None) -> BankReport:
+               refine_steps: int = 150, lessons: Iterable[str] | None = None) -> BankReport:
     """Check every question of a bank (see the module docstring for what is proved).
 
     Parameters
@@ -466,6 +533,8 @@ def check_bank(path: str | Path, *, draws: int = 200, max_corners: int = 256,
         A wrong method must miss by more than ``margin`` times the tolerance [-].
     seed : int
         Seed of the sweep (the result must not depend on it; change it to probe).
+    refine_steps : int
+        Steps of the local search for each wrong method from its closest point.
     lessons : iterable of str, optional
         Lessons that must have questions (default: the bank's ``lessons`` keys).
 
@@ -506,7 +575,8 @@ def check_bank(path: str | Path, *, draws: int = 200, max_corners: int = 256,
             report.problems += _choice_problems(qid, item, ctx)
             continue
         sweep = _draws(item.get("params") or {}, draws, max_corners, rng)
-        found, n = _numeric_problems(qid, item, ctx, sweep, solution_draws, margin)
+        found, n = _numeric_problems(qid, item, ctx, sweep, solution_draws, margin, rng,
+                                     refine_steps)
         report.problems += found
         report.n_wrong_methods += n
     report.problems += [f"lesson {k}: no questions" for k, v in report.per_lesson.items()
