@@ -59,8 +59,12 @@ sandbox:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap util-linux >/dev/null; \
 	fi
 
-test: setup browser sandbox
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup
+# The set-up's time is measured and handed to pytest, which prints it with its own time and the
+# five slowest tests as the last lines before its summary (tests/conftest.py).
+test:
+	@start=$$(date +%s); $(MAKE) --no-print-directory setup browser sandbox || exit 1; \
+	export RK_SETUP_SECONDS=$$(( $$(date +%s) - start )); \
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup --durations=25
 
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True lessons

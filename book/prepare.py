@@ -1,6 +1,11 @@
 """Gather what the book shows before `jupyter-book build` (run by `make book`).
 
-- copies ``lessons/*.ipynb`` to ``book/lessons/`` (adding a "try it live" pointer) and the
+- executes ``lessons/*.ipynb`` (each once per change of the lesson, the package, the datasets or
+  ``pyproject.toml``; ``JOBS`` at a time, default the number of cores) through
+  ``resourcekit._notebooks``, whose client cannot stall on a widget cell, and writes the executed
+  copies to ``book/lessons/`` (adding a "try it live" pointer); the book itself executes nothing
+  (``execute_notebooks: off``). The executed copies live in ``book/_build/executed/``, which the
+  tests share, so ``make test`` runs each lesson once. It also copies the
   student versions of the exercises (``exercises/_build/student/``, from ``make exercises``) to
   ``book/exercises/``, each question followed by Hint and Solution dropdowns (built from the
   master by ``resourcekit.grading.authoring.book_version``);
@@ -42,11 +47,23 @@ The graded exercise is [{exercise}](../exercises/{name}.ipynb).
 :::"""
 
 
-def lesson_page(path: Path) -> bytes:
+def execute_lessons(paths: list[Path], jobs: int) -> dict[Path, object]:
+    """Every lesson executed (or taken from the cache), ``jobs`` kernels at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from resourcekit._notebooks import executed_lesson
+
+    # threads suffice: each execution's work happens in its own kernel process
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        runs = {p: pool.submit(executed_lesson, p) for p in paths}
+        return {p: run.result() for p, run in runs.items()}
+
+
+def lesson_page(path: Path, executed=None) -> bytes:
     """The book's copy of a lesson: a "try it live" pointer after the title and summary."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
+    nb = executed if executed is not None else nbformat.read(path, as_version=4)
     cell = nbformat.v4.new_markdown_cell(
         TRY_IT.format(name=path.stem, exercise=f"Exercise {path.stem[:2]}"))
     cell.id = "rk-try-it-live"
@@ -107,7 +124,10 @@ def main() -> int:
         print("no student exercises: run `make exercises` first", file=sys.stderr)
         return 1
     sys.path.insert(0, str(REPO / "toolkit"))
-    changed = (sync(lessons, BOOK / "lessons", lesson_page)
+    import os
+
+    executed = execute_lessons(lessons, int(os.environ.get("JOBS") or os.cpu_count() or 2))
+    changed = (sync(lessons, BOOK / "lessons", lambda p: lesson_page(p, executed[p]))
                + sync(students, BOOK / "exercises", exercise_page))
 
     from resourcekit import datasets

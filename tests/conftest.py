@@ -156,3 +156,40 @@ def offline_chromium(folder: Path, *, window: str = "1400,1000"):
     finally:
         driver.quit()
         server.shutdown()
+
+
+# --- where the time goes (issue 25): the last lines before pytest's closing summary ---------
+_CALLS: list[tuple[float, str]] = []
+_STARTED: list[float] = []
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _STARTED.append(time.monotonic())
+
+
+def pytest_runtest_logreport(report):
+    """Every test's set-up + call + teardown time, as the controller receives it (xdist too)."""
+    _CALLS.append((report.duration, report.nodeid))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    import time
+
+    per_test: dict[str, float] = {}
+    for duration, nodeid in _CALLS:
+        per_test[nodeid] = per_test.get(nodeid, 0.0) + duration
+    if not per_test:
+        return
+    wall = time.monotonic() - _STARTED[0] if _STARTED else float("nan")
+    setup = os.environ.get("RK_SETUP_SECONDS")
+    write = terminalreporter.write_line
+    terminalreporter.section("where the time goes")
+    write(f"set-up (make setup, browser, sandbox): {setup} s" if setup else
+          "set-up: not measured (run through `make test`)")
+    write(f"pytest: {wall:.0f} s wall, {sum(per_test.values()):.0f} s of test time "
+          f"over {len(per_test)} tests")
+    for nodeid, duration in sorted(per_test.items(), key=lambda kv: -kv[1])[:5]:
+        write(f"slowest: {duration:7.1f} s  {nodeid}")

@@ -121,7 +121,7 @@ def test_slide_deck_renders_offline(browser):
 
     driver, base = browser
     (deck,) = build_slides(REPO / "lessons", BOOK / "_build" / "slides",
-                           names=["04-grade-recovery-yield"], timeout=300)
+                           names=["04-grade-recovery-yield"], timeout=120)
     page = deck.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", page)
     driver.get(f"{base}/../slides/{deck.name}")

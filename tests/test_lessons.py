@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from resourcekit._notebooks import execute_notebook
+from resourcekit._notebooks import execute_notebook, executed_lesson
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "lessons").glob("*.ipynb"))
@@ -48,10 +48,11 @@ def test_lesson_follows_the_template(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
-def test_lesson_executes_in_a_fresh_kernel(path, tmp_path):
-    nb = nbformat.read(path, as_version=4)
-    # IPC sockets, not TCP ports: parallel kernels cannot take each other's ports
-    execute_notebook(nb, tmp_path, timeout=300)  # CellExecutionError names a failing cell
+def test_lesson_executes_in_a_fresh_kernel(path):
+    # executed once per change, shared with the book build (book/_build/executed/); IPC
+    # sockets, not TCP ports: parallel kernels cannot take each other's ports
+    nb = executed_lesson(path, timeout=60)  # CellExecutionError names a failing cell
+    assert len(nb.cells) == len(nbformat.read(path, as_version=4).cells)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.get("output_type") == "error"]
     assert not errors

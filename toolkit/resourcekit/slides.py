@@ -391,7 +391,7 @@ def _execute(nb: Any, cwd: Path, timeout: float) -> None:
 
 
 def build_slides(lessons: str | Path = "lessons", out: str | Path = "book/_build/slides", *,
-                 execute: bool = True, timeout: float = 300.0,
+                 execute: bool = True, timeout: float = 120.0,
                  names: list[str] | None = None,
                  plans: str | Path | None = "auto") -> list[Path]:
     """Write ``out/<lesson>.slides.html`` for every ``lessons/*.ipynb`` (or ``names``).
