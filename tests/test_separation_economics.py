@@ -1,28 +1,13 @@
-"""cost_effect (SURE's C/E chart), the counter-current cascade, recycling grades."""
+"""The counter-current cascade, optimum_stages, recycling grades (cost_effect: its own files)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from resourcekit import datasets
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from resourcekit import separation as sep
-from resourcekit.errors import DataError, LabelError
-
-TIERS = [(0.6, 4000.0), (0.9, 6000.0)]
-
-
-@pytest.fixture(scope="module")
-def classes():
-    return datasets.load("sep_ewaste_liberation_classes")
-
-
-def _ce(classes, **kw):
-    args = dict(mass="mass_kg", price_tiers=TIERS, cost_per_tonne=30.0, cost_per_stage=5.0,
-                penalty=200.0)
-    args.update(kw)
-    return sep.cost_effect(classes, **args)
-
+from resourcekit.errors import DataError
 
 # ------------------------------------------------------------------ counter-current cascade
 
@@ -62,142 +47,61 @@ def test_cascade_rejects_non_sorting_split():
         sep.countercurrent_cascade(0.5, 0)
 
 
-# ---------------------------------------------------------------------------- cost_effect
+# --------------------------------------------------------------- optimum_stages (issue 19)
+# cost_effect's wall, limit and C/E = 1: tests/test_separation_cost_effect_*.py
 
 
-def test_no_design_beats_the_ideal_separation_curve(classes):
-    res = _ce(classes)
-    ideal = sep.ideal_separation_curve(classes, mass="mass_kg").iloc[1:]
-    # ideal curve: purity falls as recovery rises; interpolate its purity at each recovery
-    order = np.argsort(ideal["recovery"].to_numpy())
-    best_purity = np.interp(res.designs["recovery"], ideal["recovery"].to_numpy()[order],
-                            ideal["grade"].to_numpy()[order])
-    # the ideal curve is piecewise linear between classes in (recovery, yield); linear
-    # interpolation of grade is not exactly it, so allow the chord error, small here
-    assert (res.designs["purity"] <= best_purity + 0.01).all()
-    assert (res.table["recovery"] <= res.table["liberation_recovery"] + 1e-9).all()
+def _stages_by_hand(f, rt, ro, *, thr, price, c, c0=0.0, pen=0.0, n_max=10):
+    """Brute force over n: saleable value - penalty on the impurity - stage costs."""
+    profits = []
+    for n in range(n_max + 1):
+        metal, other = f * rt**n, (1 - f) * ro**n
+        value = price * metal - pen * other if metal / (metal + other) >= thr else 0.0
+        cost = sum(c * (f * rt**k + (1 - f) * ro**k) + c0 for k in range(n))
+        profits.append(value - cost)
+    return int(np.argmax(profits)), profits
 
 
-def _ideal_by_hand(w, g, recovery):
-    """Best purity at a recovery, a class may be taken in part: mass and metal grow linearly
-    with the share taken, so bisect on the share of the class that crosses the recovery."""
-    order = np.argsort(-g)
-    w, g = w[order] / w.sum(), g[order]
-    need = recovery * (w * g).sum()
-    mass = metal = 0.0
-    for wi, gi in zip(w, g, strict=True):
-        if metal + wi * gi >= need:
-            lo, hi = 0.0, 1.0
-            for _ in range(200):
-                mid = (lo + hi) / 2
-                lo, hi = (mid, hi) if metal + mid * wi * gi < need else (lo, mid)
-            return (metal + hi * wi * gi) / (mass + hi * wi)
-        mass, metal = mass + wi, metal + wi * gi
-    return metal / mass
+def test_optimum_stages_a_dearer_stage_lowers_the_count():
+    """Issue 19: cost must decide. A Ta-like product saleable from 30 %, with a smelter
+    penalty on its gangue: 6 stages pay at 2 per tonne treated, 5 at 15, none at 30."""
+    kw = dict(threshold=0.3, price=1000.0, penalty=1500.0)
+    counts = [sep.optimum_stages(0.05, 0.95, 0.3, cost_per_tonne=c, **kw).optimum
+              for c in (2.0, 15.0, 30.0)]
+    assert counts == [_stages_by_hand(0.05, 0.95, 0.3, thr=0.3, price=1000.0, c=c,
+                                      pen=1500.0)[0] for c in (2.0, 15.0, 30.0)]
+    assert counts[0] > counts[1] > counts[2]
+    # a fixed cost per stage does the same
+    fixed = sep.optimum_stages(0.05, 0.95, 0.3, cost_per_tonne=2.0, fixed_cost=0.5, **kw)
+    assert fixed.optimum < counts[0]
+    # and a lower price for the metal lets more stages pay (each stage loses less value)
+    cheap_metal = sep.optimum_stages(0.05, 0.95, 0.3, cost_per_tonne=2.0, threshold=0.3,
+                                     price=300.0, penalty=1500.0)
+    assert cheap_metal.optimum >= counts[0]
 
 
-def test_liberation_limit_takes_part_of_a_class(classes):
-    """QA: the limit was read at class vertices only (0.957); a sorter can take part of a
-    class, so at the 0.5 recovery floor the ideal curve gives 0.974 (free Cu and part of the
-    0.935 class). Checked against a bisection by hand and a small case by hand."""
-    res = _ce(classes)
-    w = classes["mass_kg"].to_numpy(float)
-    g = classes["grade"].to_numpy(float)
-    assert res.liberation_limit == pytest.approx(_ideal_by_hand(w, g, 0.5), rel=1e-9)
-    assert res.liberation_limit == pytest.approx(0.9744, abs=1e-4)
-    assert res.liberation_limit > 0.957
-    # by hand: free A (metal 0.1 of 0.24) and a quarter of the 0.8 class -> 0.12/0.125
-    small = pd.DataFrame({"mass": [60, 20, 10, 10], "grade": [0.0, 0.3, 0.8, 1.0]})
-    kw = dict(price_tiers=[(0.6, 1000.0)], cost_per_tonne=2.0, max_stages=3, n_cuts=10,
-              n_targets=5)
-    assert sep.cost_effect(small, **kw).liberation_limit == pytest.approx(0.96, rel=1e-12)
-    # recovery floor 0.3 is met by the free A alone: its grade
-    assert sep.cost_effect(small, min_recovery=0.3, **kw).liberation_limit == 1.0
-    # floor 1: every class with metal, whole: 0.24/0.4
-    assert sep.cost_effect(small, min_recovery=1.0, **kw).liberation_limit == pytest.approx(
-        0.6, rel=1e-9)
+@settings(max_examples=40, deadline=None)
+@given(f=st.floats(0.02, 0.3), rt=st.floats(0.8, 0.99), ro=st.floats(0.1, 0.6),
+       thr=st.floats(0.2, 0.95), price=st.floats(100.0, 5000.0),
+       pen=st.floats(0.0, 5000.0), c1=st.floats(0.0, 50.0), dc=st.floats(0.01, 50.0))
+def test_optimum_stages_is_the_brute_force_argmax_and_falls_with_cost(f, rt, ro, thr, price,
+                                                                       pen, c1, dc):
+    kw = dict(threshold=thr, price=price, penalty=pen)
+    lo = sep.optimum_stages(f, rt, ro, cost_per_tonne=c1, **kw)
+    hi = sep.optimum_stages(f, rt, ro, cost_per_tonne=c1 + dc, **kw)
+    n_lo, profits = _stages_by_hand(f, rt, ro, thr=thr, price=price, c=c1, pen=pen)
+    np.testing.assert_allclose(lo.table["profit"], profits, rtol=1e-10, atol=1e-10)
+    assert lo.table["profit"][lo.optimum] == pytest.approx(max(profits), rel=1e-12, abs=1e-12)
+    # the treated tonnage grows with n, so a dearer tonne never adds stages (Topkis)
+    assert hi.optimum <= lo.optimum or np.isclose(
+        hi.table["profit"][lo.optimum], hi.table["profit"].max(), rtol=1e-12, atol=1e-12)
 
 
-def test_ideal_recovery_at_a_purity_between_vertices(classes):
-    """liberation_recovery is the exact ideal recovery at the target purity (part of a class
-    taken), not a chord between vertices in the grade-recovery plane."""
-    res = _ce(classes)
-    w = classes["mass_kg"].to_numpy(float)
-    g = classes["grade"].to_numpy(float)
-    partial = res.table[res.table["liberation_recovery"] < 1.0]
-    assert len(partial) >= 10
-    for target, r_star in partial["liberation_recovery"].items():
-        # the purity the ideal curve gives at that recovery is the target itself
-        assert _ideal_by_hand(w, g, r_star) == pytest.approx(target, rel=1e-9)
-
-
-def test_lesson_case_wall_and_limit(classes):
-    res = _ce(classes)
-    # the wall sits at the ideal curve's vertex "free Cu + the whole 0.935 and 0.849
-    # classes" (0.957): purer products must split locked classes of close grade, and stages
-    # multiply (7 -> 19 within 1 % purity); the liberation limit, which may take part of a
-    # class, lies above the wall
-    w = classes["mass_kg"].to_numpy()
-    g = classes["grade"].to_numpy()
-    rich = g >= 0.84
-    vertex = (w[rich] * g[rich]).sum() / w[rich].sum()
-    assert abs(res.technical_wall - vertex) < 0.005
-    assert res.technical_wall < res.liberation_limit
-    assert res.rational_limit < res.technical_wall
-    # the rational limit is the first design above the 0.9 price tier
-    assert 0.9 <= res.rational_limit < 0.93
-    tail = res.table[res.table["purity"] > res.technical_wall - 0.02]
-    assert tail["n_stages"].max() >= 3 * res.summary()["n_stages_at_limit"]
-
-
-def test_dearer_sorting_moves_the_rational_limit_down(classes):
-    limits = [_ce(classes, cost_per_tonne=c).rational_limit for c in (0, 30, 300, 1000, 3000)]
-    assert all(b <= a + 1e-12 for a, b in zip(limits, limits[1:], strict=False))
-    assert limits[-1] < limits[0]
-
-
-def test_higher_price_tier_above_the_limit_moves_it_up(classes):
-    base = _ce(classes)
-    richer = _ce(classes, price_tiers=[*TIERS, (0.95, 8000.0)])
-    assert base.rational_limit < 0.95 <= richer.rational_limit
-
-
-def test_zero_sorting_cost_more_purity_never_worse(classes):
-    """With free sorting and a price that rises with purity, any positive cost can only
-    lower the limit; at zero cost the profit equals the value and the limit is its argmax."""
-    tiers = [(0.6, 4000.0), (0.8, 5000.0), (0.9, 6500.0), (0.95, 9000.0)]
-    free = _ce(classes, price_tiers=tiers, cost_per_tonne=0.0, cost_per_stage=0.0)
-    np.testing.assert_allclose(free.table["profit"], free.table["value"])
-    for c in (1.0, 30.0, 300.0):
-        assert _ce(classes, price_tiers=tiers, cost_per_tonne=c).rational_limit <= \
-            free.rational_limit + 1e-12
-    best = free.table["profit"].max()
-    assert free.table.loc[free.table["purity"] < free.rational_limit, "profit"].max() <= best
-
-
-def test_cost_effect_bad_input(classes):
-    with pytest.raises(LabelError, match="no column 'mass'"):
-        sep.cost_effect(classes, price_tiers=TIERS, cost_per_tonne=1.0)
-    with pytest.raises(DataError, match="threshold"):
-        _ce(classes, price_tiers=[(90, 4000.0)])
-    with pytest.raises(DataError, match="cost_per_tonne"):
-        _ce(classes, cost_per_tonne=-1.0)
-    with pytest.raises(DataError, match="NaN"):
-        _ce(classes.assign(grade=classes["grade"].where(classes.index != 3)))
-    pct = classes.assign(**{"grade [%]": classes["grade"] * 100})
-    np.testing.assert_allclose(_ce(pct, grade="grade [%]").rational_limit,
-                               _ce(classes).rational_limit)
-
-
-def test_tier_price():
-    out = sep.tier_price(pd.Series([0.5, 0.9, np.nan], index=list("abc")), TIERS)
-    assert out.index.tolist() == list("abc")
-    assert out.iloc[:2].tolist() == [0.0, 6000.0] and np.isnan(out.iloc[2])
-
-
-def test_chart_builds(classes):
-    spec = _ce(classes).chart().to_dict()
-    assert "vconcat" in spec
+def test_optimum_stages_bad_costs():
+    kw = dict(threshold=0.3, price=1000.0, cost_per_tonne=2.0)
+    for name in ("penalty", "fixed_cost", "cost_per_tonne"):
+        with pytest.raises(DataError, match=name):
+            sep.optimum_stages(0.05, 0.95, 0.3, **{**kw, name: -1.0})
 
 
 # ------------------------------------------------------------------------ recycling grades

@@ -418,24 +418,18 @@ def _stage_counts(model: _Model, max_stages: int | None) -> tuple[np.ndarray, np
     return ns[:n_last], bound[:n_last]
 
 
-def _refinement_slack(price: np.ndarray, profit: np.ndarray) -> np.ndarray:
-    """Per stage count, how much refining can add to its grid maximum: the largest profit
-    step of a constant-price cell next to a grid local maximum or to a tier crossing (where
-    the refinement searches); inside a smooth cell the maximum exceeds the cell's ends by
-    less than that step."""
-    same = price[:, 1:] == price[:, :-1]
-    step = np.where(same, np.abs(np.diff(profit, axis=1)), 0.0)        # (N, C-1)
-    pad = np.pad(profit, ((0, 0), (1, 1)), constant_values=-np.inf)
-    peak = (profit >= pad[:, :-2]) & (profit >= pad[:, 2:])          # (N, C)
-    near = np.zeros_like(same)
-    near[:, 1:] |= peak[:, 1:-1]            # the cell left of an inner peak
-    near[:, :-1] |= peak[:, 1:-1]           # and right of it
-    near[:, 0] |= peak[:, 0]
-    near[:, -1] |= peak[:, -1]
-    jump = ~same
-    near[:, 1:] |= jump[:, :-1]             # cells beside a tier crossing
-    near[:, :-1] |= jump[:, 1:]
-    return np.where(near, step, 0.0).max(axis=1)
+def _reach(price: np.ndarray, metal: np.ndarray, profit: np.ndarray) -> np.ndarray:
+    """Per stage count, the most the refinement can find: in each grid cell the profit at
+    either end priced at the cell's higher tier (a tier threshold crossed inside the cell
+    pays that tier from the crossing on), plus the largest such step of the cell and its
+    neighbours (how far a smooth function can rise between grid points)."""
+    hi = np.maximum(price[:, 1:], price[:, :-1])                      # (N, C-1)
+    left = profit[:, :-1] + (hi - price[:, :-1]) * metal[:, :-1]
+    right = profit[:, 1:] + (hi - price[:, 1:]) * metal[:, 1:]
+    step = np.abs(right - left)
+    pad = np.pad(step, ((0, 0), (1, 1)))
+    slack = np.maximum(np.maximum(pad[:, :-2], pad[:, 1:-1]), pad[:, 2:])
+    return (np.maximum(left, right) + slack).max(axis=1)
 
 
 def _search(model: _Model, n_cuts: int, max_stages: int | None) -> dict[str, Any]:
@@ -461,13 +455,13 @@ def _search(model: _Model, n_cuts: int, max_stages: int | None) -> dict[str, Any
     # neighbouring grid points of that n (what a refinement inside a cell can add), reaches
     # the best grid value
     top = profit.max(axis=1)
-    reach = np.minimum(profit.max(axis=1)
-                       + _refinement_slack(model.price(fl["purity"]), profit), bound)
+    reach = np.minimum(_reach(model.price(fl["purity"]), fl["metal"], profit), bound)
     best = _Best(score=float(top.max()))
     best_found = _Best()
+    first = int(np.argmax(top))   # refined even when no design can pay (least loss)
     for i in np.argsort(-reach):
-        if reach[i] < best.score:
-            break  # sorted: no later stage count can reach the best either
+        if reach[i] < best.score and i != first:
+            continue
         n = int(ns[i])
         for seg in _segments(model, n, cuts[i], fl["purity"][i], float(hi[i])):
             mask = (cuts[i] >= seg[0]) & (cuts[i] <= seg[1])
