@@ -115,3 +115,66 @@ def test_l09_one_stream_balance_has_two_local_minima():
     (j_glob, f_glob), (j_loc, f_loc) = minima
     assert (round(f_glob, 2), round(80 / f_glob, 2), round(j_glob, 1)) == (21.49, 3.72, 423.5)
     assert (round(f_loc, 2), round(80 / f_loc, 2), round(j_loc, 1)) == (4.07, 19.67, 456.9)
+
+
+# ---------------------------------------------------------------- lesson 08
+
+OUTER = ["feed", "dust", "fe_scrap", "ecs_residue", "al_product", "heavy_nf"]
+
+
+def _al_flows(data):
+    return data.loc[OUTER, "mass [t/h]"] * data.loc[OUTER, "Al [wt %]"] / 100
+
+
+def test_l08_al_gap_is_the_feeds_not_fe_scraps(sorting_line):
+    # Issue 21: lesson 08 blamed the Al gap on fe_scrap, which carries 0.02-0.03 t/h of Al.
+    # Independent route: plain pandas arithmetic on the outer streams, no toolkit.
+    _, measured, _, true = sorting_line
+    sign = np.where(np.array(OUTER) == "feed", 1.0, -1.0)
+    al_m, al_t = _al_flows(measured), _al_flows(true)
+    gap = float((sign * al_m).sum())
+    assert gap == pytest.approx(0.1403, abs=1e-4)
+    assert gap / al_m["feed"] == pytest.approx(0.123, abs=1e-3)       # "12 % of the feed's Al"
+    share = sign * (al_m - al_t) / gap
+    assert share["feed"] == pytest.approx(0.83, abs=0.01)
+    assert share["fe_scrap"] == pytest.approx(0.06, abs=0.01)
+    err = measured.loc["feed"] / true.loc["feed"] - 1
+    assert err["mass [t/h]"] == pytest.approx(0.051, abs=1e-3)         # "scale about 5 % high"
+    assert err["Al [wt %]"] == pytest.approx(0.060, abs=1e-3)          # "Al assay about 6 % high"
+    needed = gap / al_m
+    assert needed["fe_scrap"] > 5 and needed["feed"] == pytest.approx(0.12, abs=0.005)
+
+
+def test_l08_three_product_split_of_the_non_magnetic_fraction(sorting_line):
+    # The lesson solves the 2 x 2 Cramer system; here the full 3 x 3 system of the mass balance and
+    # the Al and Cu balances, from the survey assays (printed 0.2235 / 0.1276 / 0.6489).
+    _, measured, _, _ = sorting_line
+    products = ["al_product", "heavy_nf", "ecs_residue"]
+    M = np.vstack([np.ones(3)] + [measured.loc[products, f"{k} [wt %]"].to_numpy()
+                                  for k in ("Al", "Cu")])
+    rhs = np.r_[1.0, measured.loc["non_magnetic", ["Al [wt %]", "Cu [wt %]"]].to_numpy()]
+    np.testing.assert_allclose(np.linalg.solve(M, rhs), [0.2235, 0.1276, 0.6489], atol=6e-5)
+
+
+def test_l08_two_product_yield_sd_matches_monte_carlo(sorting_line):
+    # The lesson's first-order sd of the sensor sorter's Cu yield (0.028) against a Monte Carlo
+    # of the formula with normal assay errors; 20,000 draws give the sd to about 1 % (tolerance 5 %).
+    _, measured, sd, _ = sorting_line
+    col = "Cu [wt %]"
+    mean = measured.loc[["nf_mix", "al_product", "heavy_nf"], col].to_numpy()
+    sdev = sd.loc[["nf_mix", "al_product", "heavy_nf"], col].to_numpy()
+    f, c, t = mean
+    y = (f - t) / (c - t)
+    first_order = np.sqrt(sdev[0] ** 2 + y**2 * sdev[1] ** 2 + (1 - y) ** 2 * sdev[2] ** 2) / abs(c - t)
+    draws = np.random.default_rng(8).normal(mean, sdev, size=(20_000, 3))
+    mc = ((draws[:, 0] - draws[:, 2]) / (draws[:, 1] - draws[:, 2])).std()
+    assert first_order == pytest.approx(0.028, abs=5e-4)
+    assert mc == pytest.approx(first_order, rel=0.05)
+
+
+def test_l08_oki_worked_example():
+    # Oki, TRANSortics column 19: feed 5 % A, concentrate 50 % A at 2 % of the feed mass:
+    # enrichment 10, recovery 20 %, tailing 4.08 % A (column's own figures).
+    f, c, y = 5.0, 50.0, 0.02
+    t = (f - y * c) / (1 - y)
+    assert (round(c / f), round(y * c / f, 2), round(t, 2)) == (10, 0.2, 4.08)
