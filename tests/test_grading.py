@@ -239,3 +239,29 @@ def test_the_command_names_the_exercise(tmp_path):
     with pytest.raises(GradingError, match="unknown exercise"):
         grade_batch(subs, tmp_path / "results", exercises_dir=exercises, exercise="nope")
     assert not (tmp_path / "results").exists()
+
+
+def test_grader_memory_stays_bounded_on_huge_output_lines():
+    # issue 22: a 16 kB notebook printing five 150 MB lines grew the grader's worker from
+    # 68 MB to over 1 GB. Here five 40 MB lines (same mechanism, quicker): the worker's own
+    # peak (ru_maxrss) must stay within 2x of the same worker on an honest notebook, the
+    # answers must still be read, and the cut must be visible.
+    from resourcekit.grading.batch import Task, run_tasks
+    from resourcekit.grading.sandbox import sandbox_problem
+
+    def text(cells):
+        return nbformat.writes(new_notebook(cells=[new_code_cell(c) for c in cells]))
+
+    honest = text([GOOD["recovery"], "print('hello')"])
+    hostile = text(["for _ in range(5):\n    print('x' * 40_000_000)",
+                    "print('y' * 3_000_000)", GOOD["recovery"]])
+    runs = run_tasks([Task("honest", honest, ["recovery"], 20),
+                      Task("hostile", hostile, ["recovery"], 20)],
+                     jobs=2, prestart=False, sandbox=sandbox_problem() is None)
+    base, peak = runs["honest"].peak_rss_kb, runs["hostile"].peak_rss_kb
+    assert base > 10_000  # measured: a real process, tens of MB
+    assert peak < 2 * base, (base, peak)
+    assert runs["hostile"].answers["recovery"]["value"] == 0.8
+    notes = [e for e in runs["hostile"].errors if "output truncated" in e]
+    assert notes[0].startswith("cell 0: output truncated (a message larger than")
+    assert notes[1] == "cell 1: output truncated (more than 1,000,000 characters of output)"

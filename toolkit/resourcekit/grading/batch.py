@@ -247,6 +247,13 @@ def _die_with_parent() -> None:
         pass
 
 
+def _peak_rss_kb() -> int:
+    """This process's peak resident memory so far [kB] (Linux ``ru_maxrss``)."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def _worker_main(conn: Any, sandbox: bool, limits: SandboxLimits | None,
                  prestart: bool, warm: list[str]) -> None:
     import nbformat
@@ -278,6 +285,7 @@ def _worker_main(conn: Any, sandbox: bool, limits: SandboxLimits | None,
             except Exception as err:
                 result = RunResult(errors=[f"grading failed: {type(err).__name__}"],
                                    sandboxed=sandbox)
+            result.peak_rss_kb = _peak_rss_kb()
             conn.send((key, result))
     finally:
         if spare is not None:

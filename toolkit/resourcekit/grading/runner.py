@@ -31,10 +31,18 @@ import nbformat
 
 from .sandbox import SandboxLimits, kill_sandbox, sandbox_command, sandbox_env, sandbox_problem
 
-__all__ = ["RunResult", "Kernel", "run_notebook", "MAX_OUTPUT_CHARS"]
+__all__ = ["RunResult", "Kernel", "run_notebook", "MAX_OUTPUT_CHARS",
+           "MAX_NOTEBOOK_OUTPUT_CHARS", "MAX_MESSAGE_BYTES"]
 
-MAX_OUTPUT_CHARS = 200_000  # per cell: the rest of a flood of prints is dropped
+MAX_OUTPUT_CHARS = 1_000_000
+"""Output (streams and display data) kept per cell [characters]; the rest is dropped, noted."""
+MAX_NOTEBOOK_OUTPUT_CHARS = 10_000_000
+"""Output kept per notebook [characters]."""
 MAX_ANSWER_CHARS = 2_000_000
+MAX_MESSAGE_BYTES = 2 * MAX_ANSWER_CHARS + 65_536
+"""Largest message part the grader accepts from a kernel [bytes] (ZMQ_MAXMSGSIZE on every
+channel): a bigger one is dropped by libzmq before it is read, so a kernel printing 150 MB
+lines never makes the grader's worker hold them; the cell is then noted as truncated."""
 _MARK = "__RESOURCEKIT_ANSWERS__"
 
 # Runs in the learner's kernel. It only serialises; it never sees an expected value.
@@ -90,6 +98,8 @@ class RunResult:
     cells_run: int = 0
     sandboxed: bool = False
     leftover_processes: int = 0
+    peak_rss_kb: int = 0
+    """Peak resident memory of the process that ran the notebook [kB] (the grading worker)."""
 
 
 def _plain_json(text: str) -> dict[str, dict[str, Any]]:
@@ -312,6 +322,131 @@ def _use_sandbox(sandbox: bool | None) -> bool:
     return bool(sandbox)
 
 
+def _capped_context() -> Any:
+    """A zmq context whose every socket refuses message parts over :data:`MAX_MESSAGE_BYTES`."""
+    import zmq
+    import zmq.asyncio
+
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    return context
+
+
+def _output_size(msg: dict[str, Any]) -> int:
+    content = msg.get("content") or {}
+    if msg.get("msg_type") == "stream":
+        return len(content.get("text", ""))
+    return len(json.dumps(content.get("data", {}))) + len(json.dumps(content.get("metadata", {})))
+
+
+class _OutputCaps:
+    """Per-cell and per-notebook output caps, with a visible note where output was cut.
+
+    Output beyond :data:`MAX_OUTPUT_CHARS` in a cell or :data:`MAX_NOTEBOOK_OUTPUT_CHARS` in
+    the notebook is dropped (a stream message is cut to what still fits); a message part
+    larger than :data:`MAX_MESSAGE_BYTES` never reaches this process at all (libzmq drops it
+    and reconnects), which a socket monitor reports. Either way the cell gets an output
+    ``[output truncated by the grader ...]`` and the result a problem line saying so.
+    """
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        self.per_cell: dict[int, int] = {}
+        self.total = 0
+        self.noted: set[int] = set()
+        self.monitor: Any = None
+        self.kc: Any = None
+
+    def note(self, index: int, why: str, outs: list[Any] | None = None) -> None:
+        if index in self.noted:
+            return
+        self.noted.add(index)
+        self.result.errors.append(f"cell {index}: output truncated ({why})")
+        if outs is not None:
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr", text=f"[output truncated by the grader: {why}]\n"))
+
+    def admit(self, outs: list[Any], msg: dict[str, Any], index: int) -> bool:
+        if msg.get("msg_type") not in ("stream", "display_data", "execute_result",
+                                       "update_display_data"):
+            return True
+        size = _output_size(msg)
+        room = min(MAX_OUTPUT_CHARS - self.per_cell.get(index, 0),
+                   MAX_NOTEBOOK_OUTPUT_CHARS - self.total)
+        if size <= room:
+            self.per_cell[index] = self.per_cell.get(index, 0) + size
+            self.total += size
+            return True
+        which = ("more than the notebook's " + f"{MAX_NOTEBOOK_OUTPUT_CHARS:,}"
+                 if MAX_NOTEBOOK_OUTPUT_CHARS - self.total <= MAX_OUTPUT_CHARS
+                 - self.per_cell.get(index, 0) else f"more than {MAX_OUTPUT_CHARS:,}")
+        if msg.get("msg_type") == "stream" and room > 0:
+            msg["content"]["text"] = msg["content"]["text"][:room]
+            self.per_cell[index] = self.per_cell.get(index, 0) + room
+            self.total += room
+            outs_ok = True
+        else:
+            outs_ok = False
+        self.note(index, f"{which} characters of output", outs)
+        return outs_ok
+
+    def watch(self, kc: Any) -> None:
+        """Listen for the iopub channel's disconnects (an oversized message was dropped)."""
+        import zmq
+
+        self.close()
+        self.kc = kc
+        try:
+            address = f"inproc://rk-monitor-{id(self)}-{time.monotonic_ns()}"
+            kc.iopub_channel.socket.monitor(address, zmq.EVENT_DISCONNECTED)
+            sync = zmq.Context.shadow(kc.context.underlying)
+            self.monitor = sync.socket(zmq.PAIR)
+            self.monitor.connect(address)
+        except Exception:  # no monitor: oversized messages are still dropped, unnoted
+            self.monitor = None
+
+    def check_dropped(self, index: int) -> None:
+        import zmq
+
+        if self.monitor is None:
+            return
+        dropped = False
+        while True:
+            try:
+                self.monitor.recv_multipart(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            except zmq.ZMQError:
+                break
+            dropped = True
+        if dropped:
+            self.note(index, f"a message larger than {MAX_MESSAGE_BYTES:,} bytes was dropped "
+                             "unread")
+            self.reconnect()
+
+    def reconnect(self) -> None:
+        """Connect the iopub channel again (libzmq does not after an oversized message)."""
+        try:
+            sock = self.kc.iopub_channel.socket
+            url = self.kc._make_url("iopub")
+            try:
+                sock.disconnect(url)
+            except Exception:
+                pass
+            sock.connect(url)
+            time.sleep(0.2)  # the subscription reaches the kernel before the next cell
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        if self.monitor is not None:
+            try:
+                self.monitor.close(linger=0)
+            except Exception:
+                pass
+            self.monitor = None
+
+
 def run_notebook(
     notebook: str | Path | nbformat.NotebookNode,
     answer_names: list[str],
@@ -366,18 +501,17 @@ def run_notebook(
     scratch = len(nb.cells) - 1
     extract_src = _EXTRACT.replace("__MARK__", _MARK).replace("__NAMES__", repr(list(answer_names)))
 
+    caps = _OutputCaps(result)
+
     class _Client(NotebookClient):
         def output(self, outs, msg, display_id, cell_index):  # type: ignore[override]
-            size = sum(len(json.dumps(o)) for o in outs[-3:]) if outs else 0
-            if cell_index != scratch and size > MAX_OUTPUT_CHARS and msg["msg_type"] != "stream":
+            if cell_index != scratch and not caps.admit(outs, msg, cell_index):
                 return None
-            if cell_index != scratch and msg["msg_type"] == "stream":
-                total = sum(len(o.get("text", "")) for o in outs
-                            if o.get("output_type") == "stream")
-                if total > MAX_OUTPUT_CHARS:
-                    return None
             return super().output(outs, msg, display_id, cell_index)
 
+    context = _capped_context()
+    make_client = kernel.km.client
+    kernel.km.client = lambda **kw: make_client(context=context, **kw)  # every (re)connection
     client = _Client(
         nb,
         km=kernel.km,
@@ -409,17 +543,25 @@ def run_notebook(
         return time.monotonic() - start < timeout and not cell.outputs
 
     def collect() -> None:
-        cell = nbformat.v4.new_code_cell(extract_src)
-        old = client.timeout
-        client.timeout = 10
-        try:
-            client.execute_cell(cell, scratch, store_history=False)
-        finally:
-            client.timeout = old
-        for out in cell.outputs:
-            if out.get("output_type") == "stream" and _MARK in out.get("text", ""):
-                text = out["text"].split(_MARK, 1)[1].strip().splitlines()[0]
-                result.answers.update(_plain_json(text))
+        # after a dropped oversized message the iopub channel reconnects: its first messages
+        # can be lost, so a reply without the answers is asked for again (at most 3 times)
+        for _ in range(3):
+            cell = nbformat.v4.new_code_cell(extract_src)
+            old = client.timeout
+            client.timeout = 10
+            try:
+                client.execute_cell(cell, scratch, store_history=False)
+            finally:
+                client.timeout = old
+            for out in cell.outputs:
+                if out.get("output_type") == "stream" and _MARK in out.get("text", ""):
+                    text = out["text"].split(_MARK, 1)[1].strip().splitlines()[0]
+                    result.answers.update(_plain_json(text))
+                    return
+            if not caps.noted:
+                return
+            caps.check_dropped(scratch)
+            caps.reconnect()
 
     def restart() -> None:
         result.restarts += 1
@@ -430,6 +572,7 @@ def run_notebook(
         client.kc = client.km.client()
         client.kc.start_channels()
         run_sync(client.kc.wait_for_ready)(timeout=60)
+        caps.watch(client.kc)
 
     try:
         if not kernel.started:
@@ -437,12 +580,14 @@ def run_notebook(
         pending = False
         with client.setup_kernel(env=kernel.env, cwd=str(kernel.workdir),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            caps.watch(client.kc)
             for index, cell in enumerate(cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
                 try:
                     start = time.monotonic()
                     client.execute_cell(cell, index)
+                    caps.check_dropped(index)
                     result.cells_run += 1
                     if time.monotonic() - start >= cell_timeout:
                         result.timed_out_cells.append(index)
@@ -484,7 +629,10 @@ def run_notebook(
                 client.kc.stop_channels()
         except Exception:
             pass
+        caps.close()
         result.leftover_processes = kernel.close()
+        kernel.km.client = make_client
+        context.destroy(linger=0)
         if result.leftover_processes:
             result.errors.append(f"{result.leftover_processes} sandbox process(es) survived "
                                  "the kill")
