@@ -67,11 +67,46 @@ def _verify_file(target: str) -> int:
     return 1 if bad else 0
 
 
-def _verify(target: str) -> int:
+def _verify_credential(target: str, jwks: str | None, status: str | None) -> int:
+    """An Open Badges credential, with the issuer's public keys and revocation list only."""
+    import json
+
+    from .credentials import public_folder, read_credential, verify_credential
+    from .keys import CertificateError
+    from .registry import registry_path
+
+    public = public_folder(registry_path())
+    jwks_path = Path(jwks) if jwks else public / "jwks.json"
+    status_path = Path(status) if status else public / "status" / "1.jwt"
+    try:
+        path = Path(target)
+        text = path.read_text(encoding="utf-8") if len(target) < 4096 and path.is_file() \
+            else target
+        token = read_credential(text)
+        keys = json.loads(jwks_path.read_text(encoding="utf-8"))
+    except (CertificateError, OSError, ValueError) as err:
+        print(f"NOT VALID: {err}", file=sys.stderr)
+        return 1
+    listed = status_path.read_text(encoding="utf-8") if status_path.is_file() else None
+    check = verify_credential(token, keys, listed)
+    print(("VALID credential: " if check.valid else "NOT VALID: ") + check.reason)
+    for line in check.lines():
+        print(f"  {line}")
+    print(f"  keys: {jwks_path}; revocation list: "
+          f"{status_path if listed is not None else 'none'}")
+    return 0 if check.valid else 1
+
+
+def _verify(target: str, jwks: str | None = None, status: str | None = None) -> int:
     from .certificates import CertificateError, verify_code
     from .registry import Registry, registry_path
 
-    if Path(target).suffix.lower() in (".html", ".htm") and Path(target).is_file():
+    path = Path(target) if len(target) < 4096 else Path("-")
+    if jwks or status or target.startswith("eyJ") or path.suffix.lower() in (".jwt", ".json"):
+        return _verify_credential(target, jwks, status)
+    if path.suffix.lower() in (".html", ".htm") and path.is_file():
+        if not registry_path().is_file():  # an employer: no registry, the public key only
+            return _verify_credential(target, jwks, status)
         return _verify_file(target)
     try:
         code = target.strip()
@@ -96,6 +131,15 @@ def _verify(target: str) -> int:
     else:
         print(f"  {entry.line()}")
     return 1 if bad else 0
+
+
+def _publish_status(reg) -> Path | None:
+    """Rewrite the revocation list and check page where credentials were issued."""
+    from .credentials import Issuer
+
+    if not (reg.path.parent / "credential-keys" / "active").is_file():
+        return None
+    return Issuer.open(reg.path.parent).publish(reg)
 
 
 def _grade_line(r: dict) -> str:
@@ -158,9 +202,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="question bank to use instead of the exam file's (e.g. a private one)")
     _store_options(e, registry=False)
 
-    v = sub.add_parser("verify", help="check a certificate code (or a certificate HTML file)")
+    v = sub.add_parser("verify", help="check a certificate code, a certificate HTML file, or "
+                                      "an Open Badges credential (.jwt) with the public key")
     v.add_argument("code")
+    v.add_argument("--jwks", default=None,
+                   help="the issuer's public keys (default: public/jwks.json beside the registry)")
+    v.add_argument("--status-list", default=None,
+                   help="the issuer's revocation list (default: public/status/1.jwt)")
     _store_options(v)
+
+    rk = sub.add_parser("rotate-key", help="new credential signing key; old credentials stay "
+                                           "verifiable (their keys stay in jwks.json)")
+    _store_options(rk)
 
     r = sub.add_parser("revoke", help="withdraw a certificate code (recorded in the registry)")
     r.add_argument("code")
@@ -247,7 +300,18 @@ def main(argv: list[str] | None = None) -> int:
                   "certification exam pass --bank PATH (BANK=PATH with make exam).")
         return 0
     if args.command == "verify":
-        return _verify(args.code)
+        return _verify(args.code, args.jwks, args.status_list)
+    if args.command == "rotate-key":
+        from .credentials import Issuer
+        from .registry import Registry, registry_path
+
+        issuer = Issuer.open(registry_path().parent)
+        kid = issuer.rotate()
+        with Registry() as reg:
+            public = issuer.publish(reg)
+        print(f"new signing key {kid}\n  private: {issuer.keys} (back it up with the key file)"
+              f"\n  publish: {public} (jwks.json keeps every earlier key)")
+        return 0
     if args.command == "revoke":
         from .certificates import CertificateError, verify_code
         from .registry import Registry
@@ -256,11 +320,14 @@ def main(argv: list[str] | None = None) -> int:
             verified = verify_code(args.code)
             with Registry() as reg:
                 entry = reg.revoke(args.code.strip(), args.reason, verified=verified)
+                published = _publish_status(reg)
         except (CertificateError, ValueError) as err:
             print(f"NOT REVOKED: {err}", file=sys.stderr)
             return 1
         print(f"revoked: {verified.name} ({verified.learner_id}), {verified.exam}, "
               f"{verified.date}\n  {entry.line()}")
+        if published:
+            print(f"  revocation list and check page rewritten in {published}: publish them")
         return 0
     if args.command == "reinstate":
         from .certificates import CertificateError
@@ -269,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with Registry() as reg:
                 entry = reg.reinstate(args.code.strip(), args.reason)
+                _publish_status(reg)
         except (CertificateError, ValueError) as err:
             print(f"NOT REINSTATED: {err}", file=sys.stderr)
             return 1

@@ -15,7 +15,9 @@ For each record (as the exam grader builds them, before they are written), in th
    the learner's earlier codes for the exam are *superseded* by it, or *revoked* when the
    learner was graded and no longer passes;
 6. the certificate page is rendered from the registry's record (:mod:`.certificates`), with
-   the Open Badges credential embedded (:mod:`.credentials`).
+   the Open Badges 3.0 credential embedded (:mod:`.credentials`), which also goes beside it
+   as ``<id>.jwt`` and baked into ``<id>.svg``; the issuer's public keys, revocation list and
+   offline check page are (re)published beside the registry.
 
 ``certificate_status`` on each record tells the outcome: ``issued``, ``revoked``,
 ``not passed``, ``not certified: <reason>`` or ``not graded``.
@@ -136,7 +138,11 @@ def _write_pages(out: dict[str, list[Any]], records: list[dict[str, Any]], resul
         page = write_certificate(record, entry.code, target, key=key, entry=entry,
                                  credential=jws)
         if jws:
+            from .credentials import baked_svg
+
             target.with_suffix(".jwt").write_text(jws + "\n", encoding="utf-8")
+            target.with_suffix(".svg").write_text(baked_svg(jws, entry.title or entry.exam),
+                                                  encoding="utf-8")
             out["credentials"].append(target.with_suffix(".jwt"))
         out["certificates"].append(page)
         if pdf:
@@ -197,7 +203,10 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
     submissions : list of path or mapping of file name to text, optional
         The batch's notebooks: a similarity report goes to ``results_dir/similarity.csv``.
     credentials : bool, optional
-        Also sign an Open Badges 3.0 credential per certificate and embed it (default: yes).
+        Also sign an Open Badges 3.0 credential per certificate (:mod:`.credentials`):
+        embedded in the page, beside it as ``.jwt`` and baked into an ``.svg`` badge; the
+        JWKS, revocation list and ``verify.html`` are published beside the registry
+        (default: yes; ``False`` for none).
 
     Returns
     -------
@@ -227,12 +236,12 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
             record["certificate_code"], record["date"] = "", date
             _decide(record, reg, key=key, date=date, allow_public_bank=allow_public_bank,
                     results_dir=results_dir, out=out)
-        if credentials and out["entries"]:
+        if credentials is not False and (out["entries"] or out["revoked"]
+                                         or out["superseded"]):
             from .credentials import Issuer
 
             signer = Issuer.open(reg.path.parent)
-            if out["revoked"] or out["superseded"]:
-                signer.publish(reg)
+            signer.publish(reg)  # keys, revocation list and check page, beside the registry
     finally:
         if reg is not registry:
             reg.close()

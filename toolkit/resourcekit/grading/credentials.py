@@ -1,0 +1,426 @@
+"""Open Badges 3.0 credentials: every certificate as a W3C Verifiable Credential (VC-JWT).
+
+What an employer can check with the public key alone
+----------------------------------------------------
+Each certificate the registry records (:class:`.registry.RegistryEntry`) is also an
+``OpenBadgeCredential`` (1EdTech Open Badges 3.0, Final 2024; W3C VC Data Model 2.0), signed
+as a compact JWS with **RS256**, the algorithm the standard requires every verifier to accept
+(OB 3.0 section 8.2, "VC-JWT"; RFC 7515, RFC 7518 section 3.3). The JWT claims mirror the
+credential: ``iss`` = ``issuer.id``, ``jti`` = ``id``, ``sub`` = ``credentialSubject.id``,
+``nbf`` = ``validFrom``, ``exp`` = ``validUntil`` (when set); the header holds only
+``alg``, ``kid`` and ``typ: JWT``.
+
+Published beside the registry, in ``public/`` (copy it to the issuer's web address,
+``$RESOURCEKIT_ISSUER_URL``):
+
+* ``jwks.json``: the issuer's public keys (RFC 7517 JWK Set); ``kid`` =
+  ``<issuer>/jwks.json#<RFC 7638 thumbprint>``. A rotated key stays in the set, so every
+  credential it signed still verifies (:meth:`Issuer.rotate`);
+* ``status/1.jwt``: the revocation list, a ``BitstringStatusListCredential`` (W3C Bitstring
+  Status List v1.0, 2025): 131,072 bits, gzip, ``u`` + base64url; bit *i* (the high bit of
+  byte 0 is index 0) is 1 when the credential with ``statusListIndex`` *i* is revoked or
+  superseded. ``revoke``, ``reinstate`` and grading rewrite it (:meth:`Issuer.publish`);
+* ``verify.html``: a static page that checks a credential against the pinned keys and list
+  with the browser's WebCrypto (no server, no network).
+
+Signing and verification use joserfc (BSD-3-Clause) over cryptography; no cryptography is
+written here. Private keys: ``credential-keys/<thumbprint>.pem`` (0600, in a 0700 folder)
+beside the registry; ``credential-keys/active`` names the one that signs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .keys import CertificateError, b64
+from .registry import STATUS_LIST_BITS, Registry, RegistryEntry
+
+__all__ = ["Issuer", "CredentialCheck", "verify_credential", "issuer_url", "credential_claims",
+           "public_folder", "read_credential", "baked_svg", "OB_CONTEXT", "VC_CONTEXT"]
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+ISSUER_ENV = "RESOURCEKIT_ISSUER_URL"
+ISSUER_NAME_ENV = "RESOURCEKIT_ISSUER_NAME"
+_DEFAULT_ISSUER = "https://academy.invalid/resourcekit"  # .invalid (RFC 2606): set yours
+
+
+def issuer_url() -> str:
+    """The issuer's id and base URL: ``$RESOURCEKIT_ISSUER_URL`` (no trailing slash).
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"RESOURCEKIT_ISSUER_URL": "https://ac.example/"}):
+    ...     issuer_url()
+    'https://ac.example'
+    """
+    return (os.environ.get(ISSUER_ENV) or _DEFAULT_ISSUER).rstrip("/")
+
+
+def public_folder(registry_file: Path) -> Path:
+    """``public/`` beside the registry: what the academy publishes at :func:`issuer_url`."""
+    return Path(registry_file).parent / "public"
+
+
+def _iso(date: str) -> str:
+    return f"{date}T00:00:00Z" if len(date) == 10 else date
+
+
+def _epoch(text: str) -> int:
+    return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def credential_claims(entry: RegistryEntry, *, issuer: str | None = None,
+                      valid_until: str | None = None) -> dict[str, Any]:
+    """The Open Badges 3.0 ``OpenBadgeCredential`` of a registry record, with JWT claims.
+
+    Every value comes from ``entry``. ``valid_until``: an ISO date or date-time, or None.
+
+    >>> e = RegistryEntry("RK1.x.y", "demo", "alice", "Alice", "Demo exam", "2026-05-01", 3.0,
+    ...                   4.0, "issued", "", "", "", "", 0.6, "ab" * 32, "private", 7,
+    ...                   "urn:uuid:0")
+    >>> c = credential_claims(e, issuer="https://ac.example")
+    >>> c["type"], c["credentialStatus"]["statusListIndex"], c["nbf"]
+    (['VerifiableCredential', 'OpenBadgeCredential'], '7', 1777593600)
+    """
+    base = issuer or issuer_url()
+    title = entry.title or entry.exam
+    achievement_id = f"{base}/achievements/{entry.exam}"
+    practice = entry.practice
+    pass_mark = f"{100 * entry.pass_mark:g} %" if entry.pass_mark is not None else "the pass mark"
+    bank = (f"the public practice bank (fingerprint {entry.bank_sha256[:12]})" if practice
+            else f"a {entry.bank_visibility or 'private'} question bank (fingerprint "
+                 f"{entry.bank_sha256[:12] or 'not recorded'})")
+    claims: dict[str, Any] = {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": entry.credential_id or f"urn:resourcekit:{entry.code}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": base, "type": ["Profile"],
+                   "name": os.environ.get(ISSUER_NAME_ENV) or "resourcekit academy"},
+        "validFrom": _iso(entry.date),
+        "name": ("Practice certificate: " if practice else "") + title,
+        "credentialSubject": {
+            "id": f"{base}/learners/{entry.learner_id}",
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {"type": "IdentityObject", "identityType": "name", "hashed": False,
+                 "identityHash": entry.name},
+                {"type": "IdentityObject", "identityType": "studentId", "hashed": False,
+                 "identityHash": entry.learner_id}],
+            "achievement": {
+                "id": achievement_id, "type": ["Achievement"], "name": title,
+                "achievementType": "Certificate",
+                "description": (f"Passed the examination {entry.exam} ({title}), questions "
+                                f"drawn from {bank}."
+                                + (" A practice certificate: the questions and solutions "
+                                   "are published." if practice else "")),
+                "criteria": {"narrative": f"Score at least {pass_mark} in the sandboxed, "
+                                          f"automatically graded exam {entry.exam}."},
+                "resultDescription": [{"id": f"{achievement_id}/score",
+                                       "type": ["ResultDescription"], "name": "Score",
+                                       "resultType": "RawScore"}]},
+            "result": [{"type": ["Result"], "resultDescription": f"{achievement_id}/score",
+                        "value": f"{float(entry.score or 0):g} / "
+                                 f"{float(entry.max_score or 0):g}"}]},
+        "credentialStatus": {
+            "id": f"{base}/status/1#{entry.status_index}",
+            "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+            "statusListIndex": str(entry.status_index),
+            "statusListCredential": f"{base}/status/1"},
+    }
+    claims.update(iss=base, jti=claims["id"], sub=claims["credentialSubject"]["id"],
+                  nbf=_epoch(claims["validFrom"]))
+    if valid_until:
+        claims["validUntil"] = _iso(valid_until)
+        claims["exp"] = _epoch(claims["validUntil"])
+    return claims
+
+
+def _encode_bits(indexes: list[int]) -> str:
+    """``u`` + base64url(gzip(bits)); index 0 is the high bit of byte 0 (BSL v1.0 3.2).
+
+    >>> _decode_bit(_encode_bits([0, 9]), 9), _decode_bit(_encode_bits([0, 9]), 8)
+    (1, 0)
+    """
+    bits = bytearray(STATUS_LIST_BITS // 8)
+    for i in indexes:
+        bits[i // 8] |= 0x80 >> (i % 8)
+    return "u" + b64(gzip.compress(bytes(bits), mtime=0))
+
+
+def _decode_bit(encoded: str, index: int) -> int:
+    if not encoded.startswith("u"):
+        raise CertificateError("the status list is not multibase base64url ('u...')")
+    raw = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
+    bits = gzip.decompress(raw)
+    if len(bits) * 8 < STATUS_LIST_BITS or not 0 <= index < len(bits) * 8:
+        raise CertificateError("the status list is too short or the index lies outside it")
+    return (bits[index // 8] >> (7 - index % 8)) & 1
+
+
+class Issuer:
+    """The academy's signing keys, and what it publishes (JWKS, status list, check page)."""
+
+    def __init__(self, folder: str | Path, *, issuer: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.keys = self.folder / "credential-keys"
+        self.public = self.folder / "public"
+        self.issuer = issuer or issuer_url()
+        self._private: Any = None
+
+    @classmethod
+    def open(cls, folder: str | Path, *, issuer: str | None = None) -> Issuer:
+        """The issuer whose keys live in ``folder`` (beside the registry); a key is made when
+        none exists, and the JWKS is written."""
+        self = cls(folder, issuer=issuer)
+        if not (self.keys / "active").is_file():
+            self.rotate()
+        return self
+
+    # keys ---------------------------------------------------------------------------------
+    def rotate(self) -> str:
+        """Make a new RSA-2048 signing key the active one; earlier keys stay published.
+
+        Returns the new key's ``kid``.
+        """
+        from joserfc.jwk import RSAKey
+
+        self.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = RSAKey.generate_key(2048, private=True)
+        thumb = key.thumbprint()
+        fd = os.open(self.keys / f"{thumb}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key.as_pem(private=True))
+        tmp = self.keys / "active.tmp"
+        tmp.write_text(thumb + "\n", encoding="utf-8")
+        tmp.replace(self.keys / "active")
+        self._private = None
+        self.write_jwks()
+        return self.kid(thumb)
+
+    def kid(self, thumb: str) -> str:
+        return f"{self.issuer}/jwks.json#{thumb}"
+
+    def _active(self) -> tuple[str, Any]:
+        from joserfc.jwk import RSAKey
+
+        if self._private is None:
+            thumb = (self.keys / "active").read_text(encoding="utf-8").strip()
+            path = self.keys / f"{thumb}.pem"
+            mode = path.stat().st_mode & 0o777
+            if mode & 0o077:
+                raise CertificateError(f"credential key {path} is readable by others (mode "
+                                       f"{mode:o}); run: chmod 600 {path}")
+            self._private = (thumb, RSAKey.import_key(path.read_bytes()))
+        return self._private
+
+    def jwks(self) -> dict[str, Any]:
+        """Every public key this issuer ever signed with (JWK Set, RFC 7517)."""
+        from joserfc.jwk import RSAKey
+
+        keys = []
+        for pem in sorted(self.keys.glob("*.pem")):
+            key = RSAKey.import_key(pem.read_bytes())
+            keys.append({**key.as_dict(private=False), "kid": self.kid(key.thumbprint()),
+                         "alg": "RS256", "use": "sig"})
+        return {"keys": keys}
+
+    def write_jwks(self) -> Path:
+        self.public.mkdir(parents=True, exist_ok=True)
+        path = self.public / "jwks.json"
+        path.write_text(json.dumps(self.jwks(), indent=1) + "\n", encoding="utf-8")
+        return path
+
+    # signing ------------------------------------------------------------------------------
+    def sign(self, claims: dict[str, Any]) -> str:
+        """A compact JWS (RS256) of ``claims`` with the active key."""
+        from joserfc import jws
+
+        thumb, key = self._active()
+        header = {"alg": "RS256", "kid": self.kid(thumb), "typ": "JWT"}
+        payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode()
+        return jws.serialize_compact(header, payload, key, algorithms=["RS256"])
+
+    def credential(self, entry: RegistryEntry, *, valid_until: str | None = None) -> str:
+        """The signed Open Badges 3.0 credential (VC-JWT) of a registry record."""
+        if entry.status_index is None:
+            raise CertificateError(f"{entry.code[:24]}... has no status-list index (recorded "
+                                   "before credentials); grade again to issue a credential")
+        return self.sign(credential_claims(entry, issuer=self.issuer, valid_until=valid_until))
+
+    # publishing ---------------------------------------------------------------------------
+    def status_list(self, registry: Registry, *, now: str | None = None) -> str:
+        """The signed revocation list (BitstringStatusListCredential as a VC-JWT)."""
+        now = now or dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00",
+                                                                                   "Z")
+        list_id = f"{self.issuer}/status/1"
+        claims = {"@context": [VC_CONTEXT], "id": list_id,
+                  "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+                  "issuer": self.issuer, "validFrom": now,
+                  "credentialSubject": {"id": f"{list_id}#list", "type": "BitstringStatusList",
+                                        "statusPurpose": "revocation",
+                                        "encodedList": _encode_bits(registry.withdrawn_indexes())},
+                  "iss": self.issuer, "jti": list_id, "nbf": _epoch(now)}
+        return self.sign(claims)
+
+    def publish(self, registry: Registry) -> Path:
+        """Write ``public/``: the JWKS, the status list and the offline check page."""
+        from .verify_page import write_verify_page
+
+        self.write_jwks()
+        status = self.public / "status" / "1.jwt"
+        status.parent.mkdir(parents=True, exist_ok=True)
+        text = self.status_list(registry)
+        status.write_text(text + "\n", encoding="utf-8")
+        write_verify_page(self.public / "verify.html", jwks=self.jwks(), status_list=text,
+                          issuer=self.issuer)
+        return self.public
+
+
+# --- verification with public material only ------------------------------------------------
+
+@dataclass
+class CredentialCheck:
+    """The outcome of :func:`verify_credential`: ``valid`` and, when not, why."""
+
+    valid: bool
+    reason: str
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        c, s = self.claims, self.claims.get("credentialSubject", {})
+        ids = {i.get("identityType"): i.get("identityHash") for i in s.get("identifier", [])}
+        out = [f"credential: {c.get('name', '')}", f"learner: {ids.get('name', '')} "
+               f"({ids.get('studentId', '')})", f"issuer: {c.get('iss', '')}",
+               f"valid from: {c.get('validFrom', '')}"]
+        if c.get("validUntil"):
+            out.append(f"valid until: {c['validUntil']}")
+        for r in s.get("result", []):
+            out.append(f"score: {r.get('value', '')}")
+        return out
+
+
+def _b64json(part: str) -> dict[str, Any]:
+    data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+def _verify_jws(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    from joserfc import jws
+    from joserfc.errors import JoseError
+    from joserfc.jwk import RSAKey
+
+    try:
+        header = _b64json(token.split(".")[0])
+    except (ValueError, IndexError) as err:
+        raise CertificateError("not a compact JWS (header.payload.signature)") from err
+    if header.get("alg") != "RS256" or set(header) - {"alg", "kid", "typ"}:
+        raise CertificateError(f"header {header!r}: only RS256 with alg, kid, typ is accepted")
+    match = [k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")]
+    if not match:
+        raise CertificateError(f"signed with a key the issuer does not publish "
+                               f"({str(header.get('kid'))[:80]})")
+    public = {k: v for k, v in match[0].items() if k in ("kty", "n", "e")}
+    try:
+        obj = jws.deserialize_compact(token, RSAKey.import_key(public), algorithms=["RS256"])
+        return json.loads(obj.payload)
+    except (JoseError, ValueError) as err:
+        raise CertificateError(f"the signature does not verify ({type(err).__name__}): "
+                               "altered, or signed with another key") from err
+
+
+def verify_credential(token: str, jwks: dict[str, Any], status_list: str | None = None, *,
+                      now: dt.datetime | None = None) -> CredentialCheck:
+    """Check an Open Badges VC-JWT with the issuer's public keys and revocation list only.
+
+    Checks, in order: the RS256 signature with the key ``kid`` names in ``jwks``; that the
+    claims are an OpenBadgeCredential whose ``iss``/``jti``/``nbf``/``exp`` mirror the
+    credential; ``validFrom`` <= now < ``validUntil``; the status list (itself verified with
+    ``jwks``): bit ``statusListIndex`` must be 0. No status list: not valid (revocation
+    unknown).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        claims = _verify_jws(token.strip(), jwks)
+    except CertificateError as err:
+        return CredentialCheck(False, str(err))
+    check = CredentialCheck(False, "", claims)
+    issuer = claims.get("issuer", {})
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    problems = []
+    if "OpenBadgeCredential" not in claims.get("type", []):
+        problems.append("not an OpenBadgeCredential")
+    if claims.get("iss") != issuer_id or claims.get("jti") != claims.get("id") or \
+            claims.get("sub") != (claims.get("credentialSubject") or {}).get("id"):
+        problems.append("iss/jti/sub do not mirror issuer.id/id/credentialSubject.id")
+    try:
+        start = dt.datetime.fromisoformat(str(claims["validFrom"]).replace("Z", "+00:00"))
+        if claims.get("nbf") != int(start.timestamp()) or now < start:
+            problems.append(f"not valid before {claims['validFrom']}")
+        if claims.get("validUntil"):
+            end = dt.datetime.fromisoformat(str(claims["validUntil"]).replace("Z", "+00:00"))
+            if claims.get("exp") != int(end.timestamp()):
+                problems.append("exp does not mirror validUntil")
+            elif now >= end:
+                problems.append(f"EXPIRED on {claims['validUntil']}")
+    except (KeyError, ValueError) as err:
+        problems.append(f"bad validity dates ({type(err).__name__})")
+    if problems:
+        check.reason = "; ".join(problems)
+        return check
+    status = claims.get("credentialStatus") or {}
+    if status_list is None:
+        check.reason = "revocation NOT checked: no status list given"
+        return check
+    try:
+        listed = _verify_jws(status_list.strip(), jwks)
+        subject = listed.get("credentialSubject", {})
+        if (listed.get("id") != status.get("statusListCredential")
+                or subject.get("statusPurpose") != status.get("statusPurpose")):
+            raise CertificateError("the status list is not the one the credential names")
+        if _decode_bit(subject["encodedList"], int(status["statusListIndex"])):
+            check.reason = "REVOKED (the issuer's status list marks it withdrawn)"
+            return check
+    except (CertificateError, KeyError, ValueError, OSError) as err:
+        check.reason = f"revocation could not be checked: {err}"
+        return check
+    check.valid, check.reason = True, "valid: signature, dates and status list check out"
+    return check
+
+
+def read_credential(text: str) -> str:
+    """The VC-JWT in ``text``: a bare JWS, a ``.jwt`` file's text, or a certificate page."""
+    from .certificates import embedded_credential
+
+    text = text.strip()
+    found = embedded_credential(text) if "<" in text else ""
+    token = found or text
+    if token.count(".") != 2:
+        raise CertificateError("no Open Badges credential (a compact JWS) found")
+    return token
+
+
+def baked_svg(credential: str, title: str) -> str:
+    """An SVG badge with the credential baked in (OB 3.0 section 5.3.2: ``openbadges:
+    credential`` first inside ``svg``, a JWT in its ``verify`` attribute)."""
+    import html
+
+    if credential.count(".") != 2 or not all(c.isalnum() or c in "-_." for c in credential):
+        raise CertificateError("a baked credential must be a compact JWS")
+    t = html.escape(title, quote=True)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" '
+            f'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" width="240" height="240" '
+            f'viewBox="0 0 240 240">\n<openbadges:credential verify="{credential}"/>\n'
+            f"<title>{t}</title>\n"
+            '<circle cx="120" cy="120" r="110" fill="#1f4e79"/>\n'
+            '<circle cx="120" cy="120" r="96" fill="none" stroke="#f4f1ea" stroke-width="4"/>\n'
+            f'<text x="120" y="128" font-size="18" text-anchor="middle" fill="#f4f1ea">'
+            f"{t[:28]}</text>\n</svg>\n")
