@@ -392,3 +392,35 @@ def test_certificate_pdf_with_headless_chromium(tmp_path):
     assert pdf == tmp_path / "alice.pdf"
     data = pdf.read_bytes()
     assert data[:5] == b"%PDF-" and len(data) > 2000
+
+
+def test_retitled_page_fails_naming_the_field(tmp_path):
+    # issue 22, attack 1: a genuine certificate whose <title> and heading were changed to a
+    # grander qualification passed `verify FILE`, because the page was rebuilt with the
+    # file's own title; now every field comes from the registry's record
+    code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    entry = _recorded(code, title="Physical separation (certification exam)", pass_mark=0.7,
+                      bank_sha256="ab" * 32, bank_visibility="private")
+    page = write_certificate(RECORD, code, tmp_path / "alice.html", key=KEY, entry=entry)
+    assert inspect_certificate(page, KEY).intact
+    text = page.read_text()
+    grand = "Master of Science in Mineral Processing (with distinction)"
+    retitled = tmp_path / "retitled.html"
+    retitled.write_text(text.replace("Physical separation (certification exam)", grand))
+    check = inspect_certificate(retitled, KEY)
+    assert check.edited_fields[:2] == ["document title", "title"]
+    assert grand in check.differences[0] and "registry records" in check.differences[0]
+    with pytest.raises(CertificateError, match="edited: document title differs"):
+        verify_certificate(retitled, KEY)
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY.decode())
+    key_file.chmod(0o600)
+    out = _cli("verify", retitled, env={**os.environ, "RESOURCEKIT_KEY_FILE": str(key_file)})
+    assert out.returncode == 1 and "NOT VALID: the document title differs" in out.stderr
+    assert "title: Physical separation (certification exam)" in out.stdout
+    # each other visible field is named when it alone is changed
+    for field, old, new in (("pass mark", "70 %", "50 %"), ("date", "2026-05-01", "2026-05-02"),
+                            ("bank", "private (fingerprint abababababab)", "private")):
+        edited = tmp_path / f"{field}.html"
+        edited.write_text(text.replace(f">{old}<", f">{new}<"))
+        assert inspect_certificate(edited, KEY).edited_fields[0] == field

@@ -439,8 +439,8 @@ def _first_difference(text: str, canonical: str, entry: RegistryEntry) -> list[t
     claims = certificate_fields(entry)
     shown_title, want_title = _document_title(text), claims[0][1]
     if shown_title != " ".join(want_title.split()):
-        out.append(("document title", f"the document title shows {shown_title[:80]!r}, the "
-                                      f"registry records {want_title[:80]!r}"))
+        out.append(("document title", f"the document title shows {shown_title[:160]!r}, the "
+                                      f"registry records {want_title[:160]!r}"))
     shown, want = _visible(text), _visible(canonical)
     owner = {}
     for name, value in claims[1:]:
