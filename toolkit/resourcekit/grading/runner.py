@@ -482,8 +482,13 @@ def run_notebook(
         An already launched, unused kernel (a batch starts the next one early); it is closed
         here.
     """
-    from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
+
+    from .._notebooks import headless_client_class
+
+    # a learner's Output widget must not stall the grader on the shell socket (nbclient#312;
+    # see resourcekit._notebooks)
+    NotebookClient = headless_client_class()
 
     if kernel is None:
         kernel = Kernel(sandbox=_use_sandbox(sandbox), limits=limits, kernel_name=kernel_name)
