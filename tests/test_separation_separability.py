@@ -23,7 +23,9 @@ def test_best_cut_of_two_normals_is_the_closed_form():
     got = best_cut(x, t)
     # KS statistic of two samples of n: sd about 0.6 sqrt(2/n) = 0.006 -> 0.02 is > 3 sd
     assert got["efficiency"] == pytest.approx(2 * norm.cdf(d / (2 * s)) - 1, abs=0.02)
-    assert got["cut"] == pytest.approx(d / 2, abs=0.1)
+    # E(c) is flat at its maximum (E* - E(c) grows as (c - d/2)^2), so a sample pins the
+    # cut's location only loosely: within 0.25 s of the midpoint
+    assert got["cut"] == pytest.approx(d / 2, abs=0.25)
     assert got["target_side"] == "above"
     pop = ParticlePopulation.from_particles({"mass": np.ones(2 * n), "size": np.ones(2 * n),
                                              "density": 2000 + 100 * x,
