@@ -597,6 +597,30 @@ add("cost_effect", "max_stages not whole", lambda: sep.cost_effect(
 add("cost_effect", "n_cuts not whole", lambda: sep.cost_effect(
     CE, **{**CE_KW, "n_cuts": 40.5}), names=("n_cuts",))
 
+# ------------------------------------------------- particles to products (issue 20)
+LIB = pd.DataFrame({"mass": [1.0, 2.0, 7.0], "grade": [1.0, 0.5, 0.0]})
+POP = sep.ParticlePopulation.from_particles({
+    "mass": [1.0, 1.0, 2.0], "size": [5.0, 9.0, 6.0], "density": [2700.0, 1380.0, 1050.0],
+    "conductivity": [37.7, 0.0, 0.0], "material": ["Al", "PVC", "ABS"]})
+add("liberation_limit", "percent as fraction", lambda: sep.liberation_limit(LIB, 80),
+    names=("target_grade",))
+add("liberation_limit", "grade in percent with its unit", lambda: sep.liberation_limit(
+    LIB, Quantity(80, "%")), lambda r: close(r, 2 / 3))
+add("liberation_limit", "missing column", lambda: sep.liberation_limit(
+    LIB.rename(columns={"mass": "kg"}), 0.8), names=("mass",))
+add("liberation_limit", "negative mass", lambda: sep.liberation_limit(
+    LIB.assign(mass=[-1.0, 2.0, 7.0]), 0.8), names=("mass",))
+add("liberation_limit", "no A at all", lambda: sep.liberation_limit(
+    LIB.assign(grade=0.0), 0.8), names=("grade",))
+add("separability", "unknown material", lambda: sep.separability(POP, "Au"),
+    names=("target",))
+add("separability", "unknown property", lambda: sep.separability(POP, "Al", ["colour"]),
+    names=("colour",))
+add("separability", "mask of the wrong length", lambda: sep.separability(
+    POP, [True, False]), names=("target",))
+add("separability", "ranked result", lambda: sep.separability(POP, "Al", ["density"]),
+    lambda r: close(r.loc["density", "best_efficiency"], 1.0))
+
 
 # --------------------------------------------------------------------------------- tests
 def table() -> pd.DataFrame:

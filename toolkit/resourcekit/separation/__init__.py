@@ -12,6 +12,9 @@ fits) over ``_partition_models`` (the model registry and one public function per
 ``circuits`` (steady state, circulating load), ``economics`` (buyers' thresholds, stage cascades),
 ``cost_effect`` (C/E, technical wall, rational limit), ``grades`` (SURE recycling grades),
 ``plot`` (altair charts).
+From particles to products: ``particles`` (particle populations), ``liberation``
+(liberation, comminution, liberation limit), ``separators`` (density, size, magnetic, eddy-current
+and sensor-based models), ``line`` (sorting lines), ``separability`` (equipment selection).
 
 One name per quantity: ``gangue_recovery`` is the recovery of not-A (gangue, the other material)
 to the concentrate or product, everywhere (``threshold_sweep`` keeps the older column name
@@ -56,6 +59,9 @@ from .grades import (
     grade_route,
     recycling_grades,
 )
+from .liberation import liberation_limit
+from .line import LineResult, SortingLine
+from .particles import ParticlePopulation
 from .partition import (
     MODELS,
     PartitionBatchFit,
@@ -71,6 +77,15 @@ from .partition import (
     whiten_partition,
 )
 from .plot import grade_recovery_chart, partition_chart, sweep_chart
+from .separability import separability
+from .separators import (
+    DensitySeparator,
+    DrumMagneticSeparator,
+    EddyCurrentSeparator,
+    SensorBasedSorter,
+    SeparatorResult,
+    SizeClassifier,
+)
 from .sorting import CRITERIA, best_threshold, roc_auc, roc_curve, threshold_sweep
 
 __all__ = [
@@ -78,13 +93,22 @@ __all__ = [
     "CRITERIA",
     "MODELS",
     "CircuitResult",
+    "DensitySeparator",
+    "DrumMagneticSeparator",
+    "EddyCurrentSeparator",
     "CostEffectResult",
     "GRADE_DEFINITIONS",
+    "LineResult",
     "GRADE_ORDER",
     "NProductResult",
+    "ParticlePopulation",
     "PartitionBatchFit",
     "PartitionFit",
     "RouteGrade",
+    "SensorBasedSorter",
+    "SeparatorResult",
+    "SizeClassifier",
+    "SortingLine",
     "StagingResult",
     "ThreeProductResult",
     "TwoProductResult",
@@ -101,6 +125,7 @@ __all__ = [
     "grade_recovery_curve",
     "hancock_efficiency",
     "ideal_separation_curve",
+    "liberation_limit",
     "logistic_partition",
     "lynch_rao_partition",
     "n_product",
@@ -116,6 +141,7 @@ __all__ = [
     "roc_curve",
     "rosin_rammler_partition",
     "rougher_cleaner_scavenger",
+    "separability",
     "selectivity_index",
     "separation_efficiency",
     "stage_cascade",
