@@ -10,11 +10,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
-from scipy import stats
-
 from resourcekit import datasets
 from resourcekit.massbalance import Flowsheet
+from scipy import stats
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_l09_one_stream_balance_has_two_local_minima():
     a = 80 / F
     J = (F - 25) ** 2 + (a - 24) ** 2
     inner = (J[1:-1] < J[:-2]) & (J[1:-1] < J[2:])
-    minima = sorted(zip(J[1:-1][inner], F[1:-1][inner]))
+    minima = sorted(zip(J[1:-1][inner], F[1:-1][inner], strict=True))
     assert len(minima) == 2
     (j_glob, f_glob), (j_loc, f_loc) = minima
     assert (round(f_glob, 2), round(80 / f_glob, 2), round(j_glob, 1)) == (21.49, 3.72, 423.5)
@@ -158,14 +158,16 @@ def test_l08_three_product_split_of_the_non_magnetic_fraction(sorting_line):
 
 def test_l08_two_product_yield_sd_matches_monte_carlo(sorting_line):
     # The lesson's first-order sd of the sensor sorter's Cu yield (0.028) against a Monte Carlo
-    # of the formula with normal assay errors; 20,000 draws give the sd to about 1 % (tolerance 5 %).
+    # of the formula with normal assay errors; 20,000 draws give the sd to about 1 %
+    # (tolerance 5 %).
     _, measured, sd, _ = sorting_line
     col = "Cu [wt %]"
     mean = measured.loc[["nf_mix", "al_product", "heavy_nf"], col].to_numpy()
     sdev = sd.loc[["nf_mix", "al_product", "heavy_nf"], col].to_numpy()
     f, c, t = mean
     y = (f - t) / (c - t)
-    first_order = np.sqrt(sdev[0] ** 2 + y**2 * sdev[1] ** 2 + (1 - y) ** 2 * sdev[2] ** 2) / abs(c - t)
+    first_order = (np.sqrt(sdev[0] ** 2 + y**2 * sdev[1] ** 2 + (1 - y) ** 2 * sdev[2] ** 2)
+                   / abs(c - t))
     draws = np.random.default_rng(8).normal(mean, sdev, size=(20_000, 3))
     mc = ((draws[:, 0] - draws[:, 2]) / (draws[:, 1] - draws[:, 2])).std()
     assert first_order == pytest.approx(0.028, abs=5e-4)
@@ -178,3 +180,96 @@ def test_l08_oki_worked_example():
     f, c, y = 5.0, 50.0, 0.02
     t = (f - y * c) / (1 - y)
     assert (round(c / f), round(y * c / f, 2), round(t, 2)) == (10, 0.2, 4.08)
+
+
+# ---------------------------------------------------------------- lesson 10
+
+@pytest.fixture(scope="module")
+def line_without_gross_error(sorting_line):
+    line, measured, sd, _ = sorting_line
+    data = measured.copy()
+    data.loc["fe_scrap", "mass [t/h]"] = np.nan        # the value lessons 09 and 10 eliminate
+    return line, data, line.reconcile(data, sd.where(data.notna()))
+
+
+def _cu_recovery_gradient(res, product):
+    # dR/dz of R = F_p a_p / (F_feed a_feed) in the covariance's units (assays as fractions)
+    z = (res.reconciled * dict(zip(res.reconciled.columns, res.factors, strict=True))).stack()
+    g = pd.Series(0.0, index=res.covariance.index)
+    cu = "Cu [wt %]"
+    Ff, af, Fp, ap = (z[(s, c)] for s, c in (("feed", "mass [t/h]"), ("feed", cu),
+                                              (product, "mass [t/h]"), (product, cu)))
+    R = Fp * ap / (Ff * af)
+    g[(product, "mass [t/h]")] += ap / (Ff * af)
+    g[(product, cu)] += Fp / (Ff * af)
+    g[("feed", "mass [t/h]")] -= R / Ff
+    g[("feed", cu)] -= R / af
+    return g.to_numpy(), R
+
+
+def test_l10_covariance_against_diagonal(line_without_gross_error):
+    # Lesson 10 prints: sd of R(Cu, heavy_nf) 0.0119 with the full covariance, 0.0447 with the
+    # diagonal only; the five Cu recoveries sum to 1, so their sum has sd 0 with the covariance.
+    line, _, res = line_without_gross_error
+    full = res.covariance.to_numpy()
+    diag = np.diag(np.diag(full))
+    g, R = _cu_recovery_gradient(res, "heavy_nf")
+    assert R == pytest.approx(0.7373, abs=1e-4)
+    assert np.sqrt(g @ full @ g) == pytest.approx(
+        res.recoveries().loc[("heavy_nf", "Cu"), "recovery_sd"], rel=1e-6)
+    assert np.sqrt(g @ full @ g) == pytest.approx(0.0119, abs=1e-4)
+    assert np.sqrt(g @ diag @ g) == pytest.approx(0.0447, abs=1e-4)
+    g_sum = sum(_cu_recovery_gradient(res, p)[0] for p in line.products)
+    assert abs(g_sum @ full @ g_sum) < 1e-12
+    assert np.sqrt(g_sum @ diag @ g_sum) == pytest.approx(0.0556, abs=1e-4)
+
+
+def test_l10_monte_carlo_agrees_with_first_order(line_without_gross_error):
+    # 4,000 draws give an sd to about 1.1 % (1/sqrt(2n)); tolerance 5 %.
+    _, _, res = line_without_gross_error
+    cov = res.covariance
+    factors = dict(zip(res.reconciled.columns, res.factors, strict=True))
+    z = (res.reconciled * factors).stack()[cov.index]
+    draws = pd.DataFrame(np.random.default_rng(10).multivariate_normal(
+        z.to_numpy(), cov.to_numpy(), size=4000, method="eigh"), columns=cov.index)
+    cu = "Cu [wt %]"
+    r = (draws[("heavy_nf", "mass [t/h]")] * draws[("heavy_nf", cu)]
+         / (draws[("feed", "mass [t/h]")] * draws[("feed", cu)]))
+    first_order = res.recoveries().loc[("heavy_nf", "Cu"), "recovery_sd"]
+    assert r.std() == pytest.approx(first_order, rel=0.05)
+
+
+def test_l10_transfer_coefficients_chain_to_the_recovery(line_without_gross_error):
+    # The product of the Cu transfer coefficients along shredder -> magnet -> eddy current ->
+    # sensor sorter equals the line's recovery to heavy_nf only if every node's Cu balance closes.
+    _, _, res = line_without_gross_error
+    r = res.reconciled
+    m = r["mass [t/h]"] * r["Cu [wt %]"] / 100
+    chain = (m["shredded"] / m["feed"] * m["non_magnetic"] / m["shredded"]
+             * m["nf_mix"] / m["non_magnetic"] * m["heavy_nf"] / m["nf_mix"])
+    # each link: the output over the node's whole input (not the next link's denominator)
+    assert m["shredded"] / m["feed"] == pytest.approx(1 - m["dust"] / m["feed"], rel=1e-8)
+    assert m["non_magnetic"] / m["shredded"] == pytest.approx(1 - m["fe_scrap"] / m["shredded"],
+                                                              rel=1e-8)
+    assert chain == pytest.approx(0.7373, abs=1e-4)
+
+
+def test_l10_published_chain_and_its_weakest_link():
+    # Chancerel et al. (2009), abstract: 11.5 % of Ag, 25.6 % of Au and Pd, 60 % of Cu reach
+    # recoverable fractions. With the lesson's assumed collection 0.5 and end-processing 0.95:
+    pre = {"Ag": 0.115, "Au": 0.256, "Pd": 0.256, "Cu": 0.60}
+    chain = {k: 0.5 * v * 0.95 for k, v in pre.items()}
+    assert round(chain["Au"], 3) == 0.122 and round(chain["Ag"], 3) == 0.055
+    # relative variances of independent factors add: 20 % per link gives sqrt(3) x 20 %
+    rng = np.random.default_rng(3)
+    links = rng.normal([0.5, 0.256, 0.95], [0.1, 0.0512, 0.19], size=(200_000, 3)).prod(axis=1)
+    assert links.std() / links.mean() == pytest.approx(np.sqrt(3) * 0.2, rel=0.05)
+
+
+def test_l10_circulating_load():
+    # Lesson 10 prints 37 t/h on 250 t/h of new feed (15 %).
+    circuit = Flowsheet.from_edges(datasets.load("mb_flotation_circuit_edges"))
+    flot = datasets.load("mb_flotation_circuit_survey")
+    res = circuit.reconcile(flot.xs("measured", level="kind"), flot.xs("sd", level="kind"))
+    load = res.reconciled.loc[list(circuit.recycles), "mass [t/h]"].sum()
+    assert round(load) == 37 and round(res.reconciled.loc["feed", "mass [t/h]"]) == 250
