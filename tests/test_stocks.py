@@ -398,3 +398,28 @@ def test_split_deregistrations_follows_the_published_2005_export_count():
 def test_cohort_functions_refuse_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_unep_rate_counts_steel_to_steel_and_the_sure_share_does_not():
+    # UNEP (2011): steel remelted to steel is functional recycling whatever the product, so its
+    # EoL-RR is collection x recovery = 0.95 x 0.95; the SURE grade 2G does not enter. Copper
+    # lost as a tramp element in steel is non-functional: 0.
+    out = pd.Series([1000.0, 3000.0], index=[2030, 2031])
+    s = stocks.secondary_supply(out, {"Fe": 900.0, "Cu": 20.0}, collection_rate=0.95,
+                                recovery={"Fe": 0.95, "Cu": 0.6}, grade={"Fe": "2G", "Cu": "3G"})
+    unep = stocks.unep_eol_recycling_rate(s, {"Fe": True, "Cu": False})
+    assert unep["Fe"] == pytest.approx(0.95 * 0.95, rel=1e-12) and unep["Cu"] == 0
+    assert s.eol_recycling_rate()["Fe"] == 0  # the UG/1G share: a different question
+
+
+@pytest.mark.parametrize("functional, error, match", [
+    ({"Fe": True}, LabelError, r"missing \['Cu'\]"),
+    ({"Fe": True, "Cu": True, "Al": True}, LabelError, r"unknown \['Al'\]"),
+    ({"Fe": "yes", "Cu": True}, DataError, "expected True or False"),
+    ([("Fe", True)], DataError, "dict metal -> True/False"),
+])
+def test_unep_rate_refuses_bad_input(functional, error, match):
+    s = stocks.secondary_supply(pd.Series([1.0], index=[2030]), {"Fe": 900.0, "Cu": 20.0},
+                                collection_rate=0.9, recovery={"Fe": 0.9, "Cu": 0.9})
+    with pytest.raises(error, match=match):
+        stocks.unep_eol_recycling_rate(s, functional)

@@ -19,15 +19,16 @@ Monte Carlo band for uncertain lifetimes and contents.
 from __future__ import annotations
 
 from .cohorts import (
-                      cohort_survival_matrix,
-                      inflow_driven_by_cohort,
-                      mean_age_of_outflow,
-                      split_deregistrations,
+    cohort_survival_matrix,
+    inflow_driven_by_cohort,
+    mean_age_of_outflow,
+    split_deregistrations,
     stock_driven_by_cohort,
 )
 from .dynamic import StockResult, inflow_driven, stock_driven
 from .lifetime import INFLOW_AT, LIFETIME_KINDS, Lifetime, survival_matrix
 from .materials import FUNCTIONAL_GRADES, SupplyResult, secondary_supply, supply_band
+from .rates import unep_eol_recycling_rate
 
 __all__ = [
     "FUNCTIONAL_GRADES",
@@ -46,4 +47,5 @@ __all__ = [
     "stock_driven_by_cohort",
     "supply_band",
     "survival_matrix",
+    "unep_eol_recycling_rate",
 ]

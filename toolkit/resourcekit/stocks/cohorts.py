@@ -209,8 +209,8 @@ def split_deregistrations(deregistrations: pd.Series, export_share: Any) -> pd.D
     with :math:`D_t` the products leaving the domestic stock in year *t* (for cars: the
     deregistrations that AIRIA's fleet statistics count, exports included) and :math:`x_t` the
     share exported used. Fuse, Kosaka & Kashima (2009, *J. Mater. Cycles Waste Manag.* 11,
-    348-357) count about 1.11 million used passenger cars exported from Japan in 2005, a fifth to a quarter of
-    its deregistrations.
+    348-357) count about 1.11 million used passenger cars exported from Japan in 2005, about a
+    quarter of its deregistrations.
 
     Parameters
     ----------
