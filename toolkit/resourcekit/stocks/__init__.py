@@ -6,7 +6,11 @@ inflow-driven (:func:`inflow_driven`: sales -> stock and end of life) and stock-
 distributions (:class:`Lifetime`: fixed, normal, Weibull, log-normal, or any scipy.stats frozen
 distribution). :func:`secondary_supply` carries end-of-life products to metals recovered, with
 collection, sorting and refining recoveries and recycling grades; :func:`supply_band` adds a
-Monte Carlo band for uncertain lifetimes and contents.
+Monte Carlo band for uncertain lifetimes and contents. Lifetimes that change by cohort:
+:func:`inflow_driven_by_cohort` and :func:`stock_driven_by_cohort`; the mean age of what leaves
+use (AIRIA's "average years of use"): :func:`mean_age_of_outflow`; deregistrations split into
+used exports and domestic end of life: :func:`split_deregistrations`; UNEP's end-of-life
+recycling rate, apart from the SURE grades: :func:`unep_eol_recycling_rate`.
 
 >>> import pandas as pd
 >>> from resourcekit import stocks
