@@ -147,7 +147,7 @@ class SortingLine:
         for u in self._order:
             unit = self.units[u]
             f = arriving[u]
-            p = unit._core({**cols, "mass": cols["mass"] * f})
+            p = unit._core({**cols, "mass": cols["mass"] * f} if unit.uses_mass else cols)
             first = f * p
             second = f - first
             for name, flow in zip(unit.products, (first, second), strict=True):

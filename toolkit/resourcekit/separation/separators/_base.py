@@ -155,6 +155,8 @@ class Separator:
     products: ClassVar[tuple[str, str]] = ("concentrate", "tailing")
     units: ClassVar[Mapping[str, str]] = {}
     reference: ClassVar[str] = ""
+    #: Whether the partition depends on the mass reaching the unit (a sorter's belt load).
+    uses_mass: ClassVar[bool] = False
 
     def _core(self, cols: Mapping[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError

@@ -272,6 +272,7 @@ class SensorBasedSorter(Separator):
         "window": "-", "throughput": "t/h", "belt_speed": "m/s", "belt_width": "m"}
     reference: ClassVar[str] = ("Udoudo (2010) PhD Exeter (co-deflection); Kueppers et al. "
                                 "(2020) Detritus 9:59 (purity vs occupation density)")
+    uses_mass: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         self._set("threshold", read_parameter(self.threshold, "threshold", "-"))
