@@ -38,7 +38,9 @@ near-zero imbalance):
    belongs to a declared lesson (its ``lesson``, its id ``lNN-``, its topic ``NN ...`` or the
    bank's ``topic_lessons`` mapping).
 
-Anything else is a named problem; the command exits 1 when there is one.
+Anything else is a named problem; the command exits 1 when there is one. Like the exam
+module, bank-check runs the bank's snippets (imports, data, solution, check, wrong methods) in
+its own process: a bank is trusted content written by the academy, never learner code.
 
 >>> rel_distance(1.02, 1.0)
 0.02
