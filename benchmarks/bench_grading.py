@@ -11,12 +11,21 @@
     next one started while the current one runs; measured before the sandbox (issue 9):
     224 s; target: under 150 s.
 
-``--quick`` grades 20 exam submissions instead of 100 (and scales the figure).
+(d) certificates (issue 22): ``verify`` of a credential with the public key alone, in
+    process and as a fresh ``python -m resourcekit.grading verify FILE.jwt`` (baselines:
+    ``verify`` of an RK1 code, an HMAC and a registry lookup; a bare interpreter importing
+    resourcekit), target under 0.5 s; and issuing 100 certificates with their Open Badges
+    credentials (registry, pages, RS256 signatures, revocation list, check page) against the
+    same without credentials, target under 5 s.
+
+``--quick`` grades 20 exam submissions instead of 100 (and scales the figure);
+``--credentials-only`` runs (d) alone (seconds, no kernels).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -38,6 +47,79 @@ def bare_nbclient(nb) -> None:
     nbclient.NotebookClient(copy, timeout=120, kernel_name="python3").execute()
 
 
+def bench_credentials(report: Report) -> None:
+    """(d): verify and issue-100 figures, each against a named baseline in this process."""
+    import subprocess
+
+    from resourcekit.grading.certificates import verify_code
+    from resourcekit.grading.credentials import verify_credential
+    from resourcekit.grading.issuing import issue_for_batch
+    from resourcekit.grading.registry import Registry
+
+    key = b"benchmark-key-not-secret-0123456789"
+
+    def records(n: int) -> list[dict]:
+        return [{"exam": "physical-separation", "learner_id": f"l{i:03d}", "name": f"L {i}",
+                 "title": "Physical separation", "score": 14.0, "max_score": 16.0,
+                 "percent": 87.5, "passed": True, "identity_sealed": True,
+                 "submission": f"l{i:03d}.ipynb", "submission_sha256": f"{i:064x}",
+                 "problems": [], "pass_mark": 0.7, "bank_sha256": "ab" * 32,
+                 "bank_visibility": "private",
+                 "questions": [{"id": "q1", "points": 14.0, "max_points": 16.0,
+                                "feedback": "ok"}]} for i in range(n)]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        times = {"with": [], "without": []}
+        for run in range(3):  # alternate, so a shared machine's load hits both alike
+            for label, flag in (("with", None), ("without", False)):
+                folder = tmp / f"{label}{run}"
+                os.environ["RESOURCEKIT_REGISTRY"] = str(folder / "registry.sqlite")
+                start = time.perf_counter()
+                out = issue_for_batch(records(100), folder / "results", key=key,
+                                      date="2026-05-01", pdf=False, credentials=flag)
+                times[label].append(time.perf_counter() - start)
+                assert len(out["issued"]) == 100
+        report.add("issue 100 certificates with Open Badges credentials (RS256, status list, "
+                   "check page)", min(times["with"]), "the same without credentials",
+                   min(times["without"]), target="< 5 s")
+        folder = tmp / "with0"
+        public = folder / "public"
+        jwks = json.loads((public / "jwks.json").read_text())
+        status = (public / "status" / "1.jwt").read_text()
+        token = (folder / "results" / "certificates" / "l000.jwt").read_text()
+        code = (folder / "results" / "certificates" / "l000.html").read_text().split(
+            'id="verification-code">')[1].split("<")[0]
+        registry = folder / "registry.sqlite"
+
+        def by_code() -> None:
+            verify_code(code, key)
+            with Registry(registry) as reg:
+                assert reg.lookup(code).status == "issued"
+
+        def by_credential() -> None:
+            assert verify_credential(token, jwks, status).valid
+
+        report.add("verify a credential with the public key and the status list",
+                   best_time(by_credential, repeat=5), "verify an RK1 code (HMAC + registry)",
+                   best_time(by_code, repeat=5), target="< 0.5 s")
+        env = {**os.environ, "RESOURCEKIT_REGISTRY": str(tmp / "none" / "r.sqlite"),
+               "RESOURCEKIT_KEY_FILE": str(tmp / "none" / "k")}
+        cli = [sys.executable, "-m", "resourcekit.grading", "verify",
+               str(folder / "results" / "certificates" / "l000.jwt"), "--jwks",
+               str(public / "jwks.json"), "--status-list", str(public / "status" / "1.jwt")]
+
+        def fresh_cli() -> None:
+            assert subprocess.run(cli, env=env, capture_output=True).returncode == 0
+
+        def bare() -> None:
+            subprocess.run([sys.executable, "-c", "import resourcekit"], env=env, check=True)
+
+        report.add("python -m resourcekit.grading verify CREDENTIAL.jwt (fresh process)",
+                   best_time(fresh_cli, repeat=3), "python -c 'import resourcekit'",
+                   best_time(bare, repeat=3), target="< 0.5 s")
+
+
 def main() -> None:
     import nbformat
     from resourcekit.grading import expected_answers, grade_exams, read_spec, score
@@ -51,9 +133,15 @@ def main() -> None:
                         help="sandboxed/open pairs for the overhead figure")
     parser.add_argument("--overhead-only", action="store_true",
                         help="measure the sandbox overhead only, not the exam batch")
+    parser.add_argument("--credentials-only", action="store_true",
+                        help="measure verify and issuing 100 credentials only (no kernels)")
     args = parser.parse_args()
-    os.environ.setdefault("RESOURCEKIT_CERT_KEY", "benchmark-key-not-secret-0123456789")
     report = Report("bench_grading")
+    if args.credentials_only:
+        bench_credentials(report)
+        print(f"results: {report.save()}")
+        return
+    os.environ.setdefault("RESOURCEKIT_CERT_KEY", "benchmark-key-not-secret-0123456789")
 
     master = REPO / "exercises" / "04-grade-recovery-yield.ipynb"
     spec = read_spec(master)
@@ -95,6 +183,7 @@ def main() -> None:
     if args.overhead_only:
         print(f"results: {report.save()}")
         return
+    bench_credentials(report)
     n = 20 if args.quick else 100
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -249,6 +249,8 @@ def test_hostile_names_are_neutralised_in_every_output(academy):
     assert {p.parent.name for p in html_files} == {"reports", "certificates"}
     for path in html_files:
         text = path.read_text(encoding="utf-8")
+        text = re.sub(r'<script type="application/vc\+jwt" id="openbadge-credential">'
+                      r"[A-Za-z0-9_.-]+</script>", "", text)  # ours: a compact JWS only
         assert "<img" not in text and "<script" not in text, path
     assert "&lt;img src=x onerror=alert(1)&gt;" in (results / "certificates" /
                                                      "dave.html").read_text()

@@ -21,53 +21,40 @@ This module only hands names on. Where things live:
 
 from __future__ import annotations
 
-from ..errors import GradingError
-from .authoring import (
-    ExerciseFormatError,
-    ExerciseSpec,
-    read_spec,
-    solution_version,
-    student_version,
-    write_versions,
-)
-from .batch import scan_submissions
-from .exam import Exam, ExamError, load_exam, write_exam
-from .exam_batch import find_exam, grade_exams
-from .exercise_batch import build_exercises, grade_batch, grade_notebook, read_notebook, selftest
-from .gradebook import EXAM_COLUMNS, write_exam_gradebook, write_gradebook
-from .runner import RunResult, run_notebook
-from .sandbox import SandboxLimits, SandboxUnavailable, sandbox_problem
-from .scoring import DEFAULT_CELL_TIMEOUT, expected_answers, score
+import importlib
+from typing import Any
 
-__all__ = [
-    "ExerciseFormatError",
-    "ExerciseSpec",
-    "read_spec",
-    "student_version",
-    "solution_version",
-    "write_versions",
-    "build_exercises",
-    "expected_answers",
-    "score",
-    "grade_notebook",
-    "grade_batch",
-    "selftest",
-    "GradingError",
-    "grade_exams",
-    "find_exam",
-    "write_exam",
-    "load_exam",
-    "Exam",
-    "ExamError",
-    "SandboxLimits",
-    "SandboxUnavailable",
-    "sandbox_problem",
-    "scan_submissions",
-    "write_gradebook",
-    "write_exam_gradebook",
-    "EXAM_COLUMNS",
-    "RunResult",
-    "run_notebook",
-    "read_notebook",
-    "DEFAULT_CELL_TIMEOUT",
-]
+from ..errors import GradingError
+
+# name -> module that defines it; imported on first use, so that `python -m
+# resourcekit.grading verify ...` does not load nbformat, nbclient or the runner
+_WHERE = {
+    "ExerciseFormatError": "authoring", "ExerciseSpec": "authoring", "read_spec": "authoring",
+    "student_version": "authoring", "solution_version": "authoring",
+    "write_versions": "authoring",
+    "scan_submissions": "batch",
+    "Exam": "exam", "ExamError": "exam", "load_exam": "exam", "write_exam": "exam",
+    "find_exam": "exam_batch", "grade_exams": "exam_batch",
+    "build_exercises": "exercise_batch", "grade_batch": "exercise_batch",
+    "grade_notebook": "exercise_batch", "read_notebook": "exercise_batch",
+    "selftest": "exercise_batch",
+    "EXAM_COLUMNS": "gradebook", "write_exam_gradebook": "gradebook",
+    "write_gradebook": "gradebook",
+    "RunResult": "runner", "run_notebook": "runner",
+    "SandboxLimits": "sandbox", "SandboxUnavailable": "sandbox", "sandbox_problem": "sandbox",
+    "DEFAULT_CELL_TIMEOUT": "scoring", "expected_answers": "scoring", "score": "scoring",
+}
+
+__all__ = ["GradingError", *_WHERE]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

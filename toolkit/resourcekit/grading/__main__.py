@@ -21,8 +21,6 @@ import sys
 import time
 from pathlib import Path
 
-from . import build_exercises, find_exam, grade_batch, selftest
-
 
 def _store_options(p: argparse.ArgumentParser, registry: bool = True) -> None:
     p.add_argument("--key-file", default=None,
@@ -254,10 +252,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return _bank_check(args)
     if args.command == "build":
+        from .exercise_batch import build_exercises
+
         for student, solution in build_exercises(args.exercises, args.out):
             print(f"{student}\n{solution}")
         return 0
     if args.command == "grade":
+        from .exam_batch import find_exam
+        from .exercise_batch import grade_batch
         from .report import ensure_results_dir
 
         start = time.perf_counter()
@@ -285,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "exam":
         from .exam import load_exam, write_exam
+        from .exam_batch import find_exam
 
         paths = write_exam(find_exam(args.exam, Path(args.exam).parent), args.learners,
                            args.out, solutions=args.solutions, bank=args.bank)
@@ -361,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(entries)} code(s) in {reg.path}")
         return 0
     if args.command == "selftest":
+        from .exercise_batch import selftest
+
         bad = 0
         for master in args.masters:
             out = selftest(master)

@@ -228,14 +228,15 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
                                  "no_pdf": []}
     signer = None
     try:
-        for record in records:
-            sanitize_record(record, secrets=secret_texts)
-            record.setdefault("problems", [])
-            record["bank_visibility"] = (_visibility(exam, record.get("exam", ""))
-                                         or record.get("bank_visibility", ""))
-            record["certificate_code"], record["date"] = "", date
-            _decide(record, reg, key=key, date=date, allow_public_bank=allow_public_bank,
-                    results_dir=results_dir, out=out)
+        with reg.transaction():  # the batch's registry changes: all recorded, or none
+            for record in records:
+                sanitize_record(record, secrets=secret_texts)
+                record.setdefault("problems", [])
+                record["bank_visibility"] = (_visibility(exam, record.get("exam", ""))
+                                             or record.get("bank_visibility", ""))
+                record["certificate_code"], record["date"] = "", date
+                _decide(record, reg, key=key, date=date, allow_public_bank=allow_public_bank,
+                        results_dir=results_dir, out=out)
         if credentials is not False and (out["entries"] or out["revoked"]
                                          or out["superseded"]):
             from .credentials import Issuer

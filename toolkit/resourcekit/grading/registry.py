@@ -27,11 +27,13 @@ graders' kernels never run as, and back it up with the key.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,6 +175,7 @@ class Registry:
             raise CertificateError(f"registry {self.path} is writable by others (mode {mode:o}): "
                                    f"anyone could reinstate a revoked code; run: chmod 600 "
                                    f"{self.path}")
+        self._depth = 0
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30.0)
             self._db.executescript(_SCHEMA)
@@ -183,6 +186,29 @@ class Registry:
                         self._db.execute(f"ALTER TABLE certificates ADD COLUMN {name} {sql_type}")
         except sqlite3.DatabaseError as err:
             raise CertificateError(f"{self.path} is not a certificate registry: {err}") from err
+
+    # transactions --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Registry]:
+        """Every change inside is one SQLite transaction (one disk sync for a whole batch):
+        all of it is recorded, or none."""
+        if self._depth:
+            yield self
+            return
+        self._depth += 1
+        try:
+            with self._db:
+                yield self
+        finally:
+            self._depth -= 1
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[None]:
+        if self._depth:
+            yield
+        else:
+            with self._db:
+                yield
 
     # context manager -------------------------------------------------------------------------
     def __enter__(self) -> Registry:
@@ -274,7 +300,7 @@ class Registry:
         ``bank_visibility``: the fields every certificate of this code states. A code revoked
         by hand stays revoked when the same result is graded again.
         """
-        with self._db:
+        with self._tx():
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO certificates (code, exam, learner_id, name, title, date, "
                 "score, max_score, submission_sha256, results_dir, status, issued_at, pass_mark, "
@@ -298,7 +324,7 @@ class Registry:
                 allowed_from: tuple[str, ...] = STATUSES) -> RegistryEntry:
         if not isinstance(reason, str) or not reason.strip():
             raise CertificateError("give a reason (e.g. --reason 'answers copied from bob')")
-        with self._db:
+        with self._tx():
             entry = self.lookup(code)
             if entry is None:
                 if verified is None:
