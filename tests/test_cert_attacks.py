@@ -260,3 +260,15 @@ def test_hostile_names_are_neutralised_in_every_output(academy):
     # the handout itself shows the name as text, not markup
     dave = nbformat.read(academy["handouts"] / "dave.ipynb", as_version=4).cells[0].source
     assert not re.search(r"(?<!\\)<img", dave) and r"\<img" in dave
+
+
+def test_missing_chromium_is_said_and_init_prints_what_to_back_up(academy, capsys):
+    # the stand-in certificate_pdf makes no PDF, as on a machine without Chromium
+    academy["grade"]({"alice.ipynb": "alice"}, "run1", "2026-05-01")
+    err = capsys.readouterr().err
+    assert "WARNING: no PDF certificates were made (1 HTML only): Chromium was not found" in err
+    out = _cli("init")
+    assert out.returncode == 0
+    assert f"academy key:      {key_path()} (found, 0600)" in out.stdout
+    assert "BACK UP the key file, the registry and credential-keys/" in out.stdout
+    assert (key_path().parent / "public" / "jwks.json").is_file()

@@ -1,13 +1,19 @@
-"""Command line: ``python -m resourcekit.grading COMMAND`` (build, grade, selftest, exam,
-verify, revoke, registry, bank-check).
+"""Command line: ``python -m resourcekit.grading COMMAND`` (init, build, grade, selftest, exam,
+verify, revoke, reinstate, rotate-key, registry, bank-check).
+
+``init`` creates the academy key, the registry and the credential signing key where they
+belong, prints their paths and says what to back up.
 
 ``exam EXAM --learners learners.csv --out DIR [--bank PATH]`` writes ``DIR/<learner_id>.ipynb``
 per learner; ``grade DIR --out RESULTS`` grades exercises or exam submissions (certificates,
 registry and similarity report for exams); a non-empty ``RESULTS`` is never overwritten: the
 run goes to ``RESULTS/run-<timestamp>`` unless ``--overwrite``. ``verify CODE`` (or
 ``verify certificate.html``) exits 0 for a genuine code that the registry has not revoked or
-superseded (and, for a file, an unedited page), 1 otherwise; ``revoke CODE --reason TEXT``
-withdraws a code; ``registry`` lists the recorded codes.
+superseded (and, for a file, a page whose every field matches the registry's record), 1
+otherwise; ``verify FILE.jwt`` checks an Open Badges credential with the public keys and the
+revocation list alone (``--jwks``, ``--status-list``); ``revoke CODE --reason TEXT`` withdraws
+a code for good, ``reinstate CODE --reason TEXT`` is the only way back; ``rotate-key`` starts a
+new credential signing key; ``registry`` lists the recorded codes.
 
 ``--key-file`` and ``--registry`` set where the academy key and the registry are (default:
 ``$RESOURCEKIT_KEY_FILE`` / ``$RESOURCEKIT_REGISTRY``, else ``~/.config/resourcekit/``).
@@ -131,6 +137,32 @@ def _verify(target: str, jwks: str | None = None, status: str | None = None) -> 
     return 1 if bad else 0
 
 
+def _init() -> int:
+    """Create (or find) the key, the registry and the credential key; say what to back up."""
+    from .credentials import Issuer, issuer_url
+    from .keys import key_from_environment, key_path, load_key
+    from .registry import Registry, registry_path
+
+    existed = key_path().is_file() or key_from_environment()
+    load_key(create=True)
+    with Registry() as reg:
+        issuer = Issuer.open(registry_path().parent)
+        public = issuer.publish(reg)
+    where = "RESOURCEKIT_CERT_KEY" if key_from_environment() else str(key_path())
+    print(f"academy key:      {where} ({'found' if existed else 'CREATED'}, 0600)\n"
+          f"registry:         {registry_path()}\n"
+          f"credential keys:  {issuer.keys} (private, 0600)\n"
+          f"publish:          {public} -> {issuer_url()} (jwks.json, status/1.jwt, "
+          "verify.html)")
+    if issuer_url().endswith(".invalid/resourcekit"):
+        print("set RESOURCEKIT_ISSUER_URL to the web address where you publish the public "
+              "folder before issuing certificates: credentials name it as their issuer")
+    print("BACK UP the key file, the registry and credential-keys/ together, encrypted, off "
+          "this machine (e.g. tar ... | gpg -c): without the key no code verifies, without "
+          "the registry no revocation is known.")
+    return 0
+
+
 def _publish_status(reg) -> Path | None:
     """Rewrite the revocation list and check page where credentials were issued."""
     from .credentials import Issuer
@@ -224,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     ri.add_argument("--reason", required=True, help="why (kept in the registry's event log)")
     _store_options(ri)
 
+    ini = sub.add_parser("init", help="create the academy key, the registry and the credential "
+                                      "signing key; print where they are and what to back up")
+    _store_options(ini)
+
     ls = sub.add_parser("registry", help="list the codes recorded in the registry")
     ls.add_argument("--exam", default=None)
     ls.add_argument("--backup", default=None, metavar="FILE",
@@ -288,12 +324,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "exam":
         from .exam import load_exam, write_exam
         from .exam_batch import find_exam
+        from .keys import key_from_environment, key_path
 
+        new_key = not key_path().is_file() and not key_from_environment()
         paths = write_exam(find_exam(args.exam, Path(args.exam).parent), args.learners,
                            args.out, solutions=args.solutions, bank=args.bank)
         for path in paths:
             print(path)
         print(f"wrote {len(paths)} exam notebook(s) to {args.out}")
+        if new_key:
+            print(f"created the academy key {key_path()}: BACK IT UP (grading and verifying "
+                  "need this same key; `init` prints everything to back up)")
         exam = load_exam(find_exam(args.exam, Path(args.exam).parent), bank=args.bank)
         print(f"bank: {exam.bank_path} ({exam.visibility}, fingerprint {exam.bank_sha256[:12]})")
         if exam.public_bank:
@@ -332,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         if published:
             print(f"  revocation list and check page rewritten in {published}: publish them")
         return 0
+    if args.command == "init":
+        return _init()
     if args.command == "reinstate":
         from .certificates import CertificateError
         from .registry import Registry

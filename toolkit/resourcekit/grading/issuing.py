@@ -248,6 +248,12 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
             reg.close()
     _write_pages(out, records, results_dir, key=key, pdf=pdf,
                  credentials=signer.credential if signer is not None else None)
+    if out["no_pdf"]:
+        import sys
+
+        print(f"WARNING: no PDF certificates were made ({len(out['no_pdf'])} HTML only): "
+              "Chromium was not found; install it (Debian: make browser) and grade again, or "
+              "hand out the HTML certificates", file=sys.stderr)
     if submissions:
         out["similarity"] = _similarity(records, submissions, results_dir, similarity_threshold)
     return out
