@@ -176,3 +176,14 @@ def test_command_exits_1_with_the_reason_and_0_on_a_good_bank(tmp_path, capsys):
     assert "adding the products instead of reconciling the feed" in capsys.readouterr().out
     assert grading_main(["bank-check", str(tmp_path / "missing.yml")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_careless_input_gets_a_named_error(tmp_path, capsys):
+    exam = REPO / "exercises" / "exams" / "physical-separation.yml"
+    assert grading_main(["bank-check", str(exam)]) == 1
+    assert "it is an exam file; check its bank (../bank/physical-separation.yml)" in \
+        capsys.readouterr().err
+    assert grading_main(["bank-check", str(BANKS[1]), "--draws", "-5"]) == 1
+    assert "draws=-5: expected a whole number >= 0" in capsys.readouterr().err
+    assert grading_main(["bank-check", str(BANKS[1]), "--margin", "0.5"]) == 1
+    assert "margin=0.5" in capsys.readouterr().err

@@ -128,6 +128,9 @@ def _load(path: Path) -> dict[str, Any]:
         raise GradingError(f"bank {path} does not exist") from err
     except yaml.YAMLError as err:
         raise GradingError(f"bank {path} is not valid YAML: {err}") from err
+    if isinstance(data, dict) and isinstance(data.get("questions"), list):
+        raise GradingError(f"{path} lists question ids: it is an exam file; check its bank "
+                           f"({data.get('bank', 'named by its bank: entry')})")
     if not isinstance(data, dict) or not isinstance(data.get("questions"), dict):
         raise GradingError(f"bank {path}: expected a mapping with a 'questions' mapping")
     return data
@@ -544,6 +547,12 @@ def check_bank(path: str | Path, *, draws: int = 200, max_corners: int = 256,
     -------
     BankReport
     """
+    for name, number in (("draws", draws), ("max_corners", max_corners),
+                         ("solution_draws", solution_draws), ("refine_steps", refine_steps)):
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise GradingError(f"{name}={number!r}: expected a whole number >= 0")
+    if not margin >= 1:
+        raise GradingError(f"margin={margin!r}: expected a number >= 1 (times the tolerance)")
     path = Path(path)
     bank = _load(path)
     report = BankReport(bank=str(bank.get("bank", path.stem)))
