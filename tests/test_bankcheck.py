@@ -187,3 +187,24 @@ def test_careless_input_gets_a_named_error(tmp_path, capsys):
     assert "draws=-5: expected a whole number >= 0" in capsys.readouterr().err
     assert grading_main(["bank-check", str(BANKS[1]), "--margin", "0.5"]) == 1
     assert "margin=0.5" in capsys.readouterr().err
+
+
+def test_attack9_end_to_end_adding_the_products_scores_zero_for_every_learner():
+    """Issue 22 attack 9 through the real path: learners' draws, the grader's comparison."""
+    from resourcekit.grading.authoring import Question
+    from resourcekit.grading.checks import check_answer
+    from resourcekit.grading.exam import load_exam, variant
+
+    exam = load_exam(REPO / "exercises" / "exams" / "physical-separation.yml")
+    q = next(q for q in exam.questions if q.id == "reconcile-node")
+    graded = Question(id="q", answer=q.answer, points=q.points, kind=q.kind, rtol=q.rtol,
+                      atol=q.atol)
+    key = b"attack-9-test-key-0123456789abcdef"
+    for i in range(300):
+        p = variant(exam, f"learner-{i}", key)["reconcile-node"]
+        f, c, t = p["m_feed"], p["m_conc"], p["m_tail"]
+        v = [(0.02 * f) ** 2, (0.01 * c) ** 2, (0.02 * t) ** 2]
+        expected = f - v[0] * (f - c - t) / sum(v)  # Lagrangian WLS solution, lesson 09
+        assert check_answer(graded, {"ok": True, "value": expected}, expected).points == 2
+        wrong = check_answer(graded, {"ok": True, "value": c + t}, expected)
+        assert wrong.points == 0, (i, p)
