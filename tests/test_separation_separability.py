@@ -96,3 +96,20 @@ def test_bad_input():
         separability(pop, np.ones(3, bool))
     with pytest.raises(DataError, match="mass"):
         best_cut([1.0, 2.0], [True, True])
+
+
+def test_property_chart_draws_both_groups_and_the_cut():
+    from resourcekit.separation.separability import property_chart
+
+    pop = shredded_wire()
+    chart = property_chart(pop, "PVC", "signal")
+    spec = chart.to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert {row["group"] for row in data} == {"target", "rest"}
+    title = spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"]
+    best = separability(pop, "PVC", ["signal"]).loc["signal"]
+    assert f"efficiency {best['best_efficiency']:.2f}" in title
+    rule = [d for d in spec["datasets"].values() if "cut" in d[0]][0]
+    assert rule[0]["cut"] == pytest.approx(best["cut"])
+    log_chart = property_chart(pop, "Cu", "density", log=True)
+    assert log_chart.to_dict()["layer"][1]["mark"]["type"] == "rule"
