@@ -433,6 +433,20 @@ class LineResult:
         ----------
         - [1] Oki T., TRANSortics columns 18-19 (AIST): evaluation of a separation by the
           material balance of its products (masses and assays of every product).
+
+        Examples
+        --------
+        >>> from resourcekit.separation.separators import DensitySeparator
+        >>> pop = ParticlePopulation.from_particles({"mass": [1.0, 3.0], "size": [8.0, 8.0],
+        ...     "density": [910.0, 1375.0], "material": ["PP", "PVC"]})
+        >>> line = SortingLine({"tank": DensitySeparator(1000.0)},
+        ...     {"tank.floats": "PP", "tank.sinks": "PVC"}, feed_to="tank")
+        >>> line.run(pop).balance_table().round(2)
+                         PP             PVC
+              mass mass_yield grade recovery grade recovery
+        PVC    3.0       0.75  0.00      0.0  1.00      1.0
+        PP     1.0       0.25  1.00      1.0  0.00      0.0
+        feed   4.0       1.00  0.25      1.0  0.75      1.0
         """
         m = self.masses()
         total = m.sum()
@@ -505,6 +519,18 @@ class LineResult:
             Components x (``UG``, ``1G``, ``2G``, ``3G``, ``4G``, ``not recycled``); each row
             sums to 1. ``attrs["circulation"]`` holds the share at UG and 1G (resource
             circulation) per component.
+
+        Examples
+        --------
+        >>> from resourcekit.separation.separators import DensitySeparator
+        >>> pop = ParticlePopulation.from_particles({"mass": [1.0, 3.0], "size": [8.0, 8.0],
+        ...     "density": [910.0, 1375.0], "material": ["PP", "PVC"]})
+        >>> res = SortingLine({"tank": DensitySeparator(1000.0)},
+        ...     {"tank.floats": "PP", "tank.sinks": "PVC"}, feed_to="tank").run(pop)
+        >>> res.recycling_grades({"PP": "2G", "PVC": "3G"})[["2G", "3G", "not recycled"]]
+              2G   3G  not recycled
+        PP   1.0  0.0           0.0
+        PVC  0.0  1.0           0.0
         """
         from .grades import GRADE_ORDER, grade_route
 
