@@ -442,11 +442,11 @@ class LineResult:
         >>> line = SortingLine({"tank": DensitySeparator(1000.0)},
         ...     {"tank.floats": "PP", "tank.sinks": "PVC"}, feed_to="tank")
         >>> line.run(pop).balance_table().round(2)
-                         PP             PVC
-              mass mass_yield grade recovery grade recovery
-        PVC    3.0       0.75  0.00      0.0  1.00      1.0
-        PP     1.0       0.25  1.00      1.0  0.00      0.0
-        feed   4.0       1.00  0.25      1.0  0.75      1.0
+                                PP            PVC
+             mass mass_yield grade recovery grade recovery
+        PP    1.0       0.25  1.00      1.0  0.00      0.0
+        PVC   3.0       0.75  0.00      0.0  1.00      1.0
+        feed  4.0       1.00  0.25      1.0  0.75      1.0
         """
         m = self.masses()
         total = m.sum()
