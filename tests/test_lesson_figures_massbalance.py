@@ -56,7 +56,7 @@ def test_l09_accepted_range_is_in_percent_of_true(sorting_line):
 
 
 def test_l09_four_flows_tie_and_the_tie_is_the_lumped_column(sorting_line):
-    # Lesson 09 and Exercise 09 Q8/Q9: feed, dust, fe_scrap and ecs_residue tie at z = 3.484.
+    # Lesson 09 and Exercise 09 Q7: feed, dust, fe_scrap and ecs_residue tie at z = 3.484.
     # Independent route: the closed form with the lumped matrix B of the lesson, in numpy.
     line, measured, sd, _ = sorting_line
     xs = ["feed", "dust", "fe_scrap", "ecs_residue", "nf_mix", "al_product", "heavy_nf"]
@@ -81,8 +81,8 @@ def test_l09_four_flows_tie_and_the_tie_is_the_lumped_column(sorting_line):
     assert z2[0] == pytest.approx(5.928, abs=1e-3)
 
 
-def test_l09_q10_key_does_not_depend_on_the_tie_break(sorting_line):
-    # Exercise 09 Q10 keys 3 redundant flows with fe_scrap removed. Removing any other member of
+def test_l09_q8_key_does_not_depend_on_the_tie_break(sorting_line):
+    # Exercise 09 Q8 keys 3 redundant flows with fe_scrap removed. Removing any other member of
     # the tied set gives the same count: the key is the same whichever the elimination picks.
     line, measured, sd, _ = sorting_line
     flows, flows_sd = measured[["mass [t/h]"]], sd[["mass [t/h]"]]
