@@ -69,7 +69,7 @@ def test_six_unit_line_sorts_by_property_and_closes():
     np.testing.assert_allclose(table[("", "mass_yield")].iloc[:-1].sum(), 1.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.floats(0.01, 10), st.floats(0.5, 60), st.floats(500, 12000),
                           st.floats(0, 60), st.floats(0, 1)), min_size=1, max_size=12),
        st.floats(800, 9000), st.floats(0, 300), st.floats(1, 30), st.booleans())

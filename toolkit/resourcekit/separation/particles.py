@@ -82,9 +82,13 @@ def _read_property(value: Any, name: str, unit: str, units: Any) -> np.ndarray:
                 f"{name} must be the volume magnetic susceptibility, dimensionless (SI): "
                 f"{err}. A mass susceptibility [m**3/kg] times the density [kg/m**3] gives it"
             ) from None
-    allow_negative = False
-    arr = np.atleast_1d(amount(value, name, unit=unit, units=units,
-                               allow_negative=allow_negative)).astype(float)
+    import warnings
+
+    from resourcekit.errors import MissingValueWarning
+
+    with warnings.catch_warnings():  # NaN is refused just below: no warning before the error
+        warnings.simplefilter("ignore", MissingValueWarning)
+        arr = np.atleast_1d(amount(value, name, unit=unit, units=units)).astype(float)
     if np.any(np.isnan(arr)):
         raise DataError(f"{name} holds NaN: every particle needs a {name} [{unit}]")
     return arr

@@ -220,6 +220,9 @@ class EddyCurrentSeparator(Separator):
 
     Notes
     -----
+    The defaults describe a generic machine of this kind (assumed, not a vendor's data
+    sheet): set the parameters of the machine you model.
+
     Throw: :func:`eddy_current_throw` with frequency ``n_poles/2 * rotor_speed/60`` and
     wavenumber ``n_poles / (2 rotor_radius)``. Partition to ``conductors``: 1 beyond the
     splitter, else 0 (logistic with ``throw_sd`` > 0). Ferrous particles must be removed

@@ -143,6 +143,9 @@ class DrumMagneticSeparator(Separator):
 
     Notes
     -----
+    The defaults describe a generic machine of this kind (assumed, not a vendor's data
+    sheet): set the parameters of the machine you model.
+
     Force balance: :func:`magnetic_force_ratio`. Partition to ``magnetic``: 1 if M > 1
     (``spread`` 0), else the logistic above, which is 1/2 at M = 1.
 

@@ -237,6 +237,9 @@ class SensorBasedSorter(Separator):
 
     Notes
     -----
+    The defaults describe a generic machine of this kind (assumed, not a vendor's data
+    sheet): set the parameters of the machine you model.
+
     For particle i with classification probability :math:`q_i`
     (:func:`classification_probability`), valve efficiency :math:`\eta` and co-ejection
     probability :math:`P_{co}` (:func:`coejection_probability`, from the occupancy of the
