@@ -201,3 +201,17 @@ def test_parameters_table_has_units_and_reference():
 def test_non_population_is_refused():
     with pytest.raises(ResourcekitError, match="population"):
         seps.DensitySeparator(1000.0).partition({"density": [1.0]})
+
+
+def test_sweep_roc_does_not_move_with_throughput_but_purity_does():
+    pop = population(size=[20.0] * 4)
+    s = seps.SensorBasedSorter(0.4, eject_above=False)
+    t = s.sweep(pop, "PVC", throughputs=[0.0, 10.0, 50.0])
+    # classification (ROC axes) depends on the sensor and threshold only
+    assert t["true_positive_rate"].nunique() == 1 and t["false_positive_rate"].nunique() == 1
+    assert t["purity"].is_monotonic_decreasing and t["purity"].iloc[0] == 1.0
+    assert t["occupancy"].iloc[0] == 0.0 and t["occupancy"].is_monotonic_increasing
+    # at zero throughput and a perfect valve, sorting equals classification (by mass here)
+    assert t["recovery"].iloc[0] == pytest.approx(1.0)
+    ths = s.sweep(pop, "PVC", thresholds=[0.1, 0.3, 0.6, 1.0])
+    assert ths["true_positive_rate"].is_monotonic_increasing
