@@ -130,3 +130,63 @@ def test_cli_grade_into_used_folder_goes_elsewhere(tmp_path, demo_exercise):
     assert "holds an earlier run: writing to" in run.stdout
     assert (results / "gradebook.csv").read_text() == "earlier run\n"
     assert [p.name.startswith("run-") for p in results.iterdir() if p.is_dir()] == [True]
+
+
+def test_reinstate_only_a_revoked_code_with_a_reason(tmp_path):
+    code = certificate_code(RECORD, date="2026-05-01", key=KEY)
+    with Registry(tmp_path / "r.sqlite") as reg:
+        reg.issue(code, RECORD)
+        with pytest.raises(CertificateError, match="is issued, not revoked"):
+            reg.reinstate(code, "nothing to undo")
+        reg.revoke(code, "copied")
+        assert [e.code for e in reg.revoked_for("ex", "alice")] == [code]
+        with pytest.raises(CertificateError, match="reason"):
+            reg.reinstate(code, "")
+        assert reg.reinstate(code, "appeal upheld").status == "issued"
+        assert reg.revoked_for("ex", "alice") == []
+        assert reg.events(code)[-1][2:] == ("reinstated", "appeal upheld")
+        with pytest.raises(CertificateError, match="not in the registry"):
+            reg.reinstate("RK1.never.issued", "why")
+
+
+def test_a_batch_is_one_transaction_all_or_nothing(tmp_path):
+    codes = [certificate_code({**RECORD, "learner_id": f"l{i}"}, date="2026-05-01", key=KEY)
+             for i in range(3)]
+    with Registry(tmp_path / "r.sqlite") as reg:
+        with pytest.raises(RuntimeError), reg.transaction():
+            reg.issue(codes[0], {**RECORD, "learner_id": "l0"})
+            reg.issue(codes[1], {**RECORD, "learner_id": "l1"})
+            raise RuntimeError("grading broke off")
+        assert reg.entries() == [] and reg.events() == []
+        with reg.transaction():
+            for i, code in enumerate(codes):
+                reg.issue(code, {**RECORD, "learner_id": f"l{i}"})
+        indexes = [e.status_index for e in reg.entries()]
+    assert len(set(indexes)) == 3 and all(0 <= i < 131_072 for i in indexes)
+
+
+def test_a_registry_from_before_the_new_fields_is_upgraded(tmp_path):
+    # the first release's table, without pass mark, bank, status index or credential id
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE certificates (code TEXT PRIMARY KEY, exam TEXT NOT NULL,
+          learner_id TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '',
+          date TEXT NOT NULL DEFAULT '', score REAL, max_score REAL,
+          submission_sha256 TEXT NOT NULL DEFAULT '', results_dir TEXT NOT NULL DEFAULT '',
+          status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+          superseded_by TEXT NOT NULL DEFAULT '', issued_at TEXT NOT NULL,
+          changed_at TEXT NOT NULL DEFAULT '');
+        INSERT INTO certificates (code, exam, learner_id, status, issued_at)
+          VALUES ('RK1.old.one', 'ex', 'bob', 'issued', '2026-01-01');
+    """)
+    db.commit()
+    db.close()
+    path.chmod(0o600)
+    with Registry(path) as reg:
+        old = reg.lookup("RK1.old.one")
+        assert (old.learner_id, old.pass_mark, old.bank_sha256, old.status_index) == (
+            "bob", None, "", None)
+        new = reg.issue(certificate_code(RECORD, date="2026-05-01", key=KEY),
+                        {**RECORD, "pass_mark": 0.7, "bank_sha256": "ab" * 32})
+        assert new.pass_mark == 0.7 and new.status_index is not None
