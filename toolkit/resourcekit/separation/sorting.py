@@ -196,7 +196,8 @@ def _crit_min_recovery(table: pd.DataFrame, target: float | None) -> pd.Series:
 
 #: Criteria of :func:`best_threshold`: name -> (scoring function, description).
 CRITERIA = {
-    "separation_efficiency": (_crit_se, "max recovery - gangue_recovery (Newton; Youden's J)"),
+    "separation_efficiency": (_crit_se, "max recovery - gangue_recovery (Newton; Youden's J "
+                                        "when counted, masses=None)"),
     "f1": (_crit_f1, "max harmonic mean of recovery and purity"),
     "min_purity": (_crit_min_purity, "max recovery with purity >= target"),
     "min_recovery": (_crit_min_recovery, "max purity with recovery >= target"),
@@ -278,8 +279,8 @@ def roc_curve(signal_target: Any, signal_other: Any, *, accept: str = "above") -
     -------
     DataFrame
         ``threshold`` (decreasing for ``"above"``, increasing for ``"below"``; the first row
-        is ``inf``, or ``-inf`` for ``"below"``), ``true_positive_rate``, ``false_positive_rate`` [-], one row per distinct
-        signal value plus the (0, 0) corner.
+        is ``inf``, or ``-inf`` for ``"below"``), ``true_positive_rate`` and
+        ``false_positive_rate`` [-]: one row per distinct signal value plus the (0, 0) corner.
 
     References
     ----------
