@@ -215,3 +215,18 @@ def test_sweep_roc_does_not_move_with_throughput_but_purity_does():
     assert t["recovery"].iloc[0] == pytest.approx(1.0)
     ths = s.sweep(pop, "PVC", thresholds=[0.1, 0.3, 0.6, 1.0])
     assert ths["true_positive_rate"].is_monotonic_increasing
+
+
+def test_eddy_current_kick_limits_by_regime():
+    e = seps.EddyCurrentSeparator()
+    kw = {"wavenumber": e.wavenumber, "surface_field": e.surface_field, "gap": e.gap,
+          "belt_speed": e.belt_speed, "interaction_length": e.interaction_length,
+          "drop_height": e.drop_height}
+    x0 = e.belt_speed * np.sqrt(2 * e.drop_height / 9.80665)  # ballistic throw
+    rho, sigma = np.array([2700.0, 1738.0]), np.array([37.7, 22.8])  # Al, Mg
+    # a >> delta (30 mm at 100 kHz): alpha -> -3/2 for both, the kick goes as 1/rho
+    hi = seps.eddy_current_throw([30.0, 30.0], rho, sigma, frequency=1e5, **kw) - x0
+    assert hi[0] / hi[1] == pytest.approx(1738.0 / 2700.0, rel=0.02)
+    # a << delta (1 mm at 50 Hz): Re alpha ~ (a/delta)^4 ~ sigma^2, the kick as sigma^2/rho
+    lo = seps.eddy_current_throw([1.0, 1.0], rho, sigma, frequency=50.0, **kw) - x0
+    assert lo[0] / lo[1] == pytest.approx((37.7**2 / 2700) / (22.8**2 / 1738), rel=0.02)

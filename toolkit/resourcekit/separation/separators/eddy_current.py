@@ -133,9 +133,14 @@ def eddy_current_throw(size: Any, density: Any, conductivity: Any, *, frequency:
         x = \left(v + a_e\frac{L}{v}\right)\sqrt{2h/g}
 
     A non-conductor (:math:`\sigma = 0`) follows the plain ballistic throw
-    :math:`v\sqrt{2h/g}`. The kick is a one-dimensional simplification (ours): the force is
-    taken constant over the passage and along the throw, and the tangential (Im alpha) force
-    and the particle's shape are left out; Rem et al. (1997) integrate the full trajectory.
+    :math:`v\sqrt{2h/g}`. Which metal is thrown furthest depends on the regime: for
+    :math:`a \ll \delta` the kick grows as :math:`\sigma^2 a^4/\rho` (small or poorly
+    conducting pieces barely move), for :math:`a \gg \delta` it tends to
+    :math:`\tfrac{3}{2}kB^2/(2\mu_0\rho)`, set by density alone (a large Mg piece beats Al);
+    the :math:`\sigma/\rho` ranking used in practice lies between. The kick is a
+    one-dimensional simplification (ours): the force is taken constant over the passage
+    and along the throw, and the tangential (Im alpha) force and the particle's shape are
+    left out; Rem et al. (1997) integrate the full trajectory.
 
     Parameters
     ----------
