@@ -199,3 +199,21 @@ def test_credential_claims_come_from_the_record_only():
     assert c["name"] == "Practice certificate: Cert"
     assert "practice certificate" in c["credentialSubject"]["achievement"]["description"]
     assert c["credentialSubject"]["identifier"][0]["identityHash"] == "<b>Carol</b>"
+
+
+def test_verify_file_checks_the_embedded_credential_against_the_record(issued):
+    from resourcekit.grading.certificates import inspect_certificate
+
+    certs = issued["results"] / "certificates"
+    page = (certs / "alice.html").read_text()
+    assert inspect_certificate(certs / "alice.html", KEY).intact
+    alice, bob = embedded_credential(page), (certs / "bob.jwt").read_text().strip()
+    swapped = certs / "swapped.html"
+    swapped.write_text(page.replace(alice, bob))  # a genuine credential, but Bob's
+    check = inspect_certificate(swapped, KEY)
+    assert check.edited_fields == ["credential"]
+    assert any("credentialSubject differs from the registry's record" in d
+               for d in check.differences)
+    broken = certs / "broken.html"
+    broken.write_text(page.replace(alice, alice[:-6] + "AAAAAA"))
+    assert "does not verify" in " ".join(inspect_certificate(broken, KEY).differences)

@@ -37,6 +37,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from .credentials import credential_matches, embedded_credential, public_folder
 from .keys import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -80,8 +81,6 @@ __all__ = [
 _PREFIX = "RK1"
 _CODE = re.compile(r"^RK1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$")
 _CODE_IN_TEXT = re.compile(r"RK1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])")
-_CREDENTIAL = re.compile(
-    r'<script type="application/vc\+jwt" id="openbadge-credential">([A-Za-z0-9_.-]*)</script>')
 PUBLIC_BANK = "public-practice"
 
 
@@ -363,12 +362,6 @@ def _document_title(page: str) -> str:
     return " ".join(html.unescape(found.group(1)).split()) if found else ""
 
 
-def embedded_credential(text: str) -> str:
-    """The Open Badges VC-JWT embedded in a certificate page ('' when there is none)."""
-    found = _CREDENTIAL.search(text)
-    return found.group(1) if found else ""
-
-
 @dataclass
 class CertificateCheck:
     """The outcome of :func:`inspect_certificate`.
@@ -404,7 +397,8 @@ def _code_of(text: str, path: Path) -> str:
     return code
 
 
-def _record_of(code: str, registry: Registry | str | Path | None) -> RegistryEntry:
+def _record_of(code: str, registry: Registry | str | Path | None
+               ) -> tuple[RegistryEntry, Path]:
     if isinstance(registry, Registry):
         entry = registry.lookup(code)
         where = registry.path
@@ -421,7 +415,7 @@ def _record_of(code: str, registry: Registry | str | Path | None) -> RegistryEnt
     if entry is None:
         raise CertificateError(f"the code is NOT RECORDED in the registry {where} (issued "
                                "elsewhere, before the registry, or with a stolen key)")
-    return entry
+    return entry, where
 
 
 def _signed_matches_record(v: Verified, entry: RegistryEntry) -> list[str]:
@@ -473,7 +467,8 @@ def inspect_certificate(path: str | Path, key: bytes | None = None, *,
     The code is read from the element ``id="verification-code"`` (or the first ``RK1.`` code
     in the file) and its signature checked; its record is looked up in ``registry`` (default:
     :func:`.registry.registry_path`) and the page that record gives is rendered (with the
-    file's embedded credential, itself checked by ``verify CREDENTIAL``). The document title,
+    file's embedded credential, whose signature is checked with the published keys and whose
+claims must equal the record's). The document title,
     then every visible text in page order, is compared: ``edited_fields`` names the first
     field that differs (``title`` for a retitled page); any other change of the file (hidden
     content, styling) is reported too.
@@ -487,10 +482,17 @@ def inspect_certificate(path: str | Path, key: bytes | None = None, *,
     text = path.read_text(encoding="utf-8", errors="replace")
     code = _code_of(text, path)
     v = verify_code(code, key)
-    entry = _record_of(code, registry)
+    entry, where = _record_of(code, registry)
     check = CertificateCheck(code=code, verified=v, entry=entry)
     check.differences += _signed_matches_record(v, entry)
     credential = embedded_credential(text)
+    if credential:  # checked with the published keys, and against the same record
+        jwks = public_folder(where) / "jwks.json"
+        problems = (credential_matches(credential, entry, json.loads(jwks.read_text(
+            encoding="utf-8"))) if jwks.is_file() else
+            [f"the embedded credential cannot be checked: no {jwks}"])
+        check.edited_fields += ["credential"] if problems else []
+        check.differences += problems
     canonical = certificate_page(entry, credential=credential)
     for name, message in _first_difference(text, canonical, entry):
         if name:

@@ -35,6 +35,7 @@ import datetime as dt
 import gzip
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from .keys import CertificateError, b64
 from .registry import STATUS_LIST_BITS, Registry, RegistryEntry
 
 __all__ = ["Issuer", "CredentialCheck", "verify_credential", "issuer_url", "credential_claims",
-           "public_folder", "read_credential", "baked_svg", "OB_CONTEXT", "VC_CONTEXT"]
+           "public_folder", "read_credential", "embedded_credential", "credential_matches",
+           "baked_svg", "OB_CONTEXT", "VC_CONTEXT"]
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -418,10 +420,34 @@ def verify_credential(token: str, jwks: dict[str, Any], status_list: str | None 
     return check
 
 
+_EMBEDDED = re.compile(
+    r'<script type="application/vc\+jwt" id="openbadge-credential">([A-Za-z0-9_.-]*)</script>')
+
+
+def embedded_credential(text: str) -> str:
+    """The Open Badges VC-JWT embedded in a certificate page ('' when there is none)."""
+    found = _EMBEDDED.search(text)
+    return found.group(1) if found else ""
+
+
+def credential_matches(token: str, entry: RegistryEntry, jwks: dict[str, Any]) -> list[str]:
+    """How a credential departs from the registry's record (its signature checked first)."""
+    try:
+        claims = _verify_jws(token, jwks)
+    except CertificateError as err:
+        return [f"the embedded credential does not verify: {err}"]
+    issuer = claims.get("issuer") if isinstance(claims.get("issuer"), dict) else {}
+    want = credential_claims(entry, issuer=str(claims.get("iss", "")),
+                             valid_until=claims.get("validUntil"))
+    out = [f"the embedded credential's {k} differs from the registry's record"
+           for k in want if k != "issuer" and claims.get(k) != want[k]]
+    if issuer.get("id") != claims.get("iss"):
+        out.append("the embedded credential's issuer differs from its iss")
+    return out
+
+
 def read_credential(text: str) -> str:
     """The VC-JWT in ``text``: a bare JWS, a ``.jwt`` file's text, or a certificate page."""
-    from .certificates import embedded_credential
-
     text = text.strip()
     found = embedded_credential(text) if "<" in text else ""
     token = found or text
