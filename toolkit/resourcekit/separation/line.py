@@ -325,6 +325,14 @@ def _solve_recycle(line: SortingLine, cols: dict[str, np.ndarray]
             x = x_new
             break
         x = x_new
+    else:
+        import warnings
+
+        from resourcekit.errors import ResourcekitWarning
+
+        warnings.warn("the load-dependent partitions in the recycle did not settle in 100 "
+                      "passes: the products close the balance, but a sorter's occupancy may "
+                      "be off", ResourcekitWarning, stacklevel=3)
     products = {p: np.zeros(n) for p in line.products}
     streams = {}
     for u in names:
