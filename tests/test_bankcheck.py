@@ -208,3 +208,14 @@ def test_attack9_end_to_end_adding_the_products_scores_zero_for_every_learner():
         assert check_answer(graded, {"ok": True, "value": expected}, expected).points == 2
         wrong = check_answer(graded, {"ok": True, "value": c + t}, expected)
         assert wrong.points == 0, (i, p)
+
+
+def test_a_parameter_that_gives_the_answer_away_is_named(tmp_path):
+    # the former fit-cut-density printed its generating x50 in the learner's data cell
+    item = _number(params={"x": {"uniform": [1.0, 2.0], "digits": 3},
+                           "true_y": {"uniform": [1.0, 2.0], "digits": 3}},
+                   data="y_data = round(true_y, 3)\n", solution="y = y_data\n",
+                   check="y_data", wrong_methods={"x copied": "x + 5"})
+    report = check_bank(_bank(tmp_path, {"q": item}), **FAST)
+    assert any("`true_y` gives the answer away" in p for p in report.problems), report.problems
+    assert not any("`x` gives" in p for p in report.problems)

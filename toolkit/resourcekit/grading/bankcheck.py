@@ -31,6 +31,8 @@ near-zero imbalance):
    wrong method into the accepted band) in every draw (for ``numbers``: in at least one
    element, so that it never earns full marks); the answer stays within the item's
    ``bounds`` (e.g. ``[0, 1]`` for a recovery) in every draw;
+   and no printed scalar parameter of a ``number`` question is within that band of the
+   answer in :data:`LEAK_SHARE` or more of the draws (it would give the answer away);
 3. a choice question's option lists hold four distinct texts, exactly one right, every other a
    named distractor, the right one not given away by its length, and its key letter moves
    between the option orders;
@@ -69,6 +71,8 @@ UNDERSTANDING = ("explain", "cause", "predict", "transfer")
 SKILLS = ("compute", *UNDERSTANDING)
 #: default agreement asked between a question's solution and its independent check [-]
 CHECK_RTOL = 1e-7
+#: a parameter within the tolerance of the answer in this share of the draws gives it away
+LEAK_SHARE = 0.2
 #: a right option longer than this multiple of the mean distractor's length gives itself away
 LENGTH_TELL = 1.6
 _TOOLKIT = re.compile(r"\b(sep|ree|mb|resourcekit|stocks)\s*\.")
@@ -409,6 +413,11 @@ class _Item:
         self.check = _compile(item["check"], f"<{qid}:check>")
         self.methods = {name: _compile(f, f"<{qid}:wrong {name}>")
                         for name, f in (item.get("wrong_methods") or {}).items()}
+        # every parameter is printed in the learner's data cell: copying one must not pass
+        # (a chance coincidence at a few points is harmless; a leak passes in many draws)
+        self.copies = {n: _compile(n, f"<{qid}:{n}>") for n, spec in self.params.items()
+                       if item.get("kind", "number") == "number" and spec.get("size") is None
+                       and ("uniform" in spec or "integers" in spec)}
         self.solution = compile(str(item.get("solution", "")), f"<{qid}:solution>", "exec")
         self.data = (compile(str(item["data"]), f"<{qid}:data>", "exec") if item.get("data")
                      else None)
@@ -476,6 +485,7 @@ def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list
     c_atol = float(item.get("check_atol", q.atol / 10))
     problems: list[str] = []
     closest = {name: (math.inf, draws[0] if draws else {}) for name in q.methods}
+    copied = dict.fromkeys(q.copies, 0)
     # corners first, then random draws; the (slower) solution on the first and last few
     solve_at = set(range(min(n_solution // 2, len(draws))))
     solve_at |= set(range(len(draws) - (n_solution - len(solve_at)), len(draws)))
@@ -508,6 +518,8 @@ def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list
             g = q.gap(code, inputs, value)
             if g < closest[name][0]:
                 closest[name] = (g, us)
+        for name, code in q.copies.items():
+            copied[name] += q.gap(code, inputs, value) <= margin
     for name, code in q.methods.items():
         gap, us = closest[name]
         if gap > margin:
@@ -516,6 +528,10 @@ def _numeric_problems(qid: str, item: dict[str, Any], ctx: _Context, draws: list
             where = "every element" if kind == "numbers" else "the answer"
             problems.append(f"{qid}: wrong method {name!r} is accepted ({where} within "
                             f"{margin:g} x the tolerance) at {_values(q.params, us)}")
+    for name, n in copied.items():
+        if draws and n / len(draws) >= LEAK_SHARE:
+            problems.append(f"{qid}: the parameter `{name}` gives the answer away (within "
+                            f"{margin:g} x the tolerance in {n} of {len(draws)} draws)")
     return problems, len(q.methods)
 
 
