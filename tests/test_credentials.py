@@ -12,7 +12,9 @@ from resourcekit.grading.credentials import (
     OB_CONTEXT,
     VC_CONTEXT,
     Issuer,
+    attach_to_pdf,
     credential_claims,
+    png_credential,
     verify_credential,
 )
 from resourcekit.grading.issuing import issue_for_batch
@@ -60,6 +62,13 @@ def test_every_certificate_carries_a_valid_credential(issued):
         == token
     svg = (issued["results"] / "certificates" / "alice.svg").read_text()
     assert f'<openbadges:credential verify="{token}"/>' in svg  # baked, OB 3.0 5.3.2
+    png = issued["results"] / "certificates" / "alice.png"
+    assert png_credential(png.read_bytes()) == token  # baked, OB 3.0 5.3.1
+    from PIL import Image  # an independent PNG reader: the file is a valid image
+
+    with Image.open(png) as image:
+        image.load()
+        assert image.size == (96, 96) and image.text["openbadgecredential"] == token
     check = verify_credential(token, issued["jwks"], issued["status"])
     assert check.valid, check.reason
     assert "learner: Alice Tanaka (alice)" in check.lines() and "score: 14 / 16" in check.lines()
@@ -217,3 +226,20 @@ def test_verify_file_checks_the_embedded_credential_against_the_record(issued):
     broken = certs / "broken.html"
     broken.write_text(page.replace(alice, alice[:-6] + "AAAAAA"))
     assert "does not verify" in " ".join(inspect_certificate(broken, KEY).differences)
+
+
+def test_credential_attached_to_the_pdf(issued, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    token = (issued["results"] / "certificates" / "alice.jwt").read_text().strip()
+    pdf = tmp_path / "alice.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with open(pdf, "wb") as fh:
+        writer.write(fh)
+    attach_to_pdf(pdf, token)
+    attached = PdfReader(pdf).attachments
+    assert list(attached) == ["credential.jwt"]
+    assert attached["credential.jwt"][0].decode().strip() == token
+    assert verify_credential(attached["credential.jwt"][0].decode(), issued["jwks"],
+                             issued["status"]).valid

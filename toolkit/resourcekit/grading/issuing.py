@@ -16,7 +16,8 @@ For each record (as the exam grader builds them, before they are written), in th
    learner was graded and no longer passes;
 6. the certificate page is rendered from the registry's record (:mod:`.certificates`), with
    the Open Badges 3.0 credential embedded (:mod:`.credentials`), which also goes beside it
-   as ``<id>.jwt`` and baked into ``<id>.svg``; the issuer's public keys, revocation list and
+   as ``<id>.jwt``, baked into ``<id>.svg`` and ``<id>.png`` and attached to ``<id>.pdf``;
+   the issuer's public keys, revocation list and
    offline check page are (re)published beside the registry.
 
 ``certificate_status`` on each record tells the outcome: ``issued``, ``revoked``,
@@ -138,11 +139,12 @@ def _write_pages(out: dict[str, list[Any]], records: list[dict[str, Any]], resul
         page = write_certificate(record, entry.code, target, key=key, entry=entry,
                                  credential=jws)
         if jws:
-            from .credentials import baked_svg
+            from .credentials import baked_png, baked_svg
 
             target.with_suffix(".jwt").write_text(jws + "\n", encoding="utf-8")
             target.with_suffix(".svg").write_text(baked_svg(jws, entry.title or entry.exam),
                                                   encoding="utf-8")
+            target.with_suffix(".png").write_bytes(baked_png(jws))
             out["credentials"].append(target.with_suffix(".jwt"))
         out["certificates"].append(page)
         if pdf:
@@ -155,6 +157,10 @@ def _write_pages(out: dict[str, list[Any]], records: list[dict[str, Any]], resul
                 record["problems"].append(f"PDF certificate not written: {type(err).__name__}")
             if made is None:
                 out["no_pdf"].append(page)
+            elif jws:
+                from .credentials import attach_to_pdf
+
+                attach_to_pdf(made, jws)
 
 
 def _similarity(records: list[dict[str, Any]], submissions: Any, results_dir: Path,
@@ -204,7 +210,8 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
         The batch's notebooks: a similarity report goes to ``results_dir/similarity.csv``.
     credentials : bool, optional
         Also sign an Open Badges 3.0 credential per certificate (:mod:`.credentials`):
-        embedded in the page, beside it as ``.jwt`` and baked into an ``.svg`` badge; the
+        embedded in the page, attached to the PDF, beside it as ``.jwt`` and baked into
+        ``.svg`` and ``.png`` badges; the
         JWKS, revocation list and ``verify.html`` are published beside the registry
         (default: yes; ``False`` for none).
 
