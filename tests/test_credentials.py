@@ -92,6 +92,11 @@ def test_credential_has_the_fields_the_standard_requires(issued):
     assert {"id", "type", "achievement"} <= set(subject)
     assert {"id", "type", "criteria", "description", "name"} <= set(subject["achievement"])
     assert subject["achievement"]["criteria"]["narrative"].startswith("Score at least 70 %")
+    kinds = {i["identityType"]: i["identityHash"] for i in subject["identifier"]}
+    assert kinds == {"name": "Bob Tanaka", "identifier": "bob"}
+    assert all(set(i) == {"type", "hashed", "identityHash", "identityType"}
+               for i in subject["identifier"])  # IdentityObject: no other property allowed
+    assert set(subject) <= {"id", "type", "identifier", "achievement", "result"}
     assert claims["iss"] == ISSUER and claims["jti"] == claims["id"]
     assert claims["sub"] == subject["id"] and claims["validFrom"] == "2026-05-01T00:00:00Z"
     assert claims["nbf"] == int(dt.datetime(2026, 5, 1, tzinfo=dt.UTC).timestamp())

@@ -111,10 +111,12 @@ def credential_claims(entry: RegistryEntry, *, issuer: str | None = None,
         "credentialSubject": {
             "id": f"{base}/learners/{entry.learner_id}",
             "type": ["AchievementSubject"],
+            # IdentityObjects (OB 3.0 IdentifierTypeEnum): the name as shown on the
+            # certificate, and the academy's learner id as a generic "identifier"
             "identifier": [
                 {"type": "IdentityObject", "identityType": "name", "hashed": False,
                  "identityHash": entry.name},
-                {"type": "IdentityObject", "identityType": "studentId", "hashed": False,
+                {"type": "IdentityObject", "identityType": "identifier", "hashed": False,
                  "identityHash": entry.learner_id}],
             "achievement": {
                 "id": achievement_id, "type": ["Achievement"], "name": title,
@@ -308,7 +310,7 @@ class CredentialCheck:
         c, s = self.claims, self.claims.get("credentialSubject", {})
         ids = {i.get("identityType"): i.get("identityHash") for i in s.get("identifier", [])}
         out = [f"credential: {c.get('name', '')}", f"learner: {ids.get('name', '')} "
-               f"({ids.get('studentId', '')})", f"issuer: {c.get('iss', '')}",
+               f"({ids.get('identifier', '')})", f"issuer: {c.get('iss', '')}",
                f"valid from: {c.get('validFrom', '')}"]
         if c.get("validUntil"):
             out.append(f"valid until: {c['validUntil']}")
