@@ -51,7 +51,7 @@ __all__ = ["CostEffectResult", "cost_effect", "countercurrent_cascade", "tier_pr
 LN3 = float(np.log(3.0))
 #: logit span beyond which a class is wholly kept (R > 1 - 1e-13) or wholly rejected
 _X_SPAN = 30.0
-#: hard cap on stages when sorting is free (no cost bound stops the search)
+#: hard cap on stages when sorting is (nearly) free and no cost bound stops the search
 _FREE_STAGE_CAP = 200
 
 
@@ -390,6 +390,8 @@ def _profit_bounds(model: _Model, ns: np.ndarray) -> np.ndarray:
     :math:`M \in [R_{\min} f, f]` is at a vertex, a threshold or an end: evaluated there.
     """
     gs, cm, ca = _cumulative(model.w, model.g)
+    rising = np.r_[True, np.diff(ca) > 0]      # zero-grade classes add mass, no metal:
+    cm, ca = cm[rising], ca[rising]            # the least mass carrying M comes first
     f = model.f
     m_lo = model.min_recovery * f
     thr_m = _ideal_recovery_at(model.w, model.g, np.array([t for t, _ in model.tiers])) * f
@@ -408,7 +410,9 @@ def _stage_counts(model: _Model, max_stages: int | None) -> tuple[np.ndarray, np
     """Stage counts 1..N worth examining and their profit bounds: beyond N no design is
     profitable or pays for itself (the bound of :func:`_profit_bounds` is below 0)."""
     slope = model.cost_slope()
-    cap = _FREE_STAGE_CAP if slope <= 0 else int(np.floor(model.value_bound() / slope)) + 1
+    cap = _FREE_STAGE_CAP
+    if slope > 0 and model.value_bound() / slope < _FREE_STAGE_CAP:
+        cap = int(np.floor(model.value_bound() / slope)) + 1
     if max_stages is not None:
         cap = min(cap, max_stages)
     ns = np.arange(1, max(cap, 1) + 1)
@@ -519,7 +523,8 @@ class CostEffectResult:
         [mass fraction]
     rational_limit : float
         Purity of the most profitable design (stages, cut) with recovery >= the floor: one
-        more point of purity costs more than it adds (marginal reading). [mass fraction]
+        more point of purity costs more than it adds (marginal reading). NaN where no design
+        pays (every profit < 0): then not sorting is the rational choice. [mass fraction]
     breakeven_purity : float
         Highest purity at which a design still pays for itself, C/E = cost/value = 1
         (average reading); NaN where no design pays. [mass fraction]
@@ -527,8 +532,9 @@ class CostEffectResult:
         Highest purity of the ideal separation curve with recovery >= the floor (a class may
         be taken in part). [mass fraction]
     limit_design : Series
-        The design at the rational limit: ``n_stages``, ``cut``, ``purity``, ``recovery``,
-        ``mass_yield``, ``stage_passes``, ``value``, ``cost``, ``profit``, ``ce``.
+        The design at the rational limit (where nothing pays, the one of least loss):
+        ``n_stages``, ``cut``, ``purity``, ``recovery``, ``mass_yield``, ``stage_passes``,
+        ``value``, ``cost``, ``profit``, ``ce``.
     table : DataFrame
         For display: index ``target`` (purities from the feed grade towards the wall); the most
         profitable design on the coarse grid with purity >= target and its ``ce`` (cost/value)
@@ -700,7 +706,8 @@ def cost_effect(
     max_stages : int, optional
         Largest number of stages considered. None (default): stages are added until their
         cost alone exceeds any value they could add (so the answer does not depend on a cap);
-        with free sorting (both costs 0) the search stops at 200.
+        when sorting is so cheap that more than 200 stages could pay (both costs 0), the
+        search stops at 200 (``stages_searched``).
     n_cuts : int
         Points of the coarse cut grid per stage count; the optimiser refines between them
         (the results change by < 0.001 purity when it is doubled, see the tests).
@@ -796,7 +803,8 @@ def cost_effect(
     liberation = _ideal_purity_at(model.w, model.g, model.min_recovery)
     table = _table(model, found["designs"], wall, n_targets)
     return CostEffectResult(
-        technical_wall=float(wall), rational_limit=float(limit_design["purity"]),
+        technical_wall=float(wall),
+        rational_limit=float(limit_design["purity"]) if best.score >= 0 else np.nan,
         breakeven_purity=breakeven, liberation_limit=float(liberation),
         limit_design=limit_design, table=table, designs=found["designs"],
         stages_searched=int(found["stages_searched"]), wall_cut=float(wall_cut),
