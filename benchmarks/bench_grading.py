@@ -16,7 +16,10 @@
     ``verify`` of an RK1 code, an HMAC and a registry lookup; a bare interpreter importing
     resourcekit), target under 0.5 s; and issuing 100 certificates with their Open Badges
     credentials (registry, pages, RS256 signatures, revocation list, check page) against the
-    same without credentials, target under 5 s.
+    same without credentials, target under 5 s. Measured 2026-12-07 on the shared 2-core
+    machine (load 8-11): issuing 100 in 1.06 s (0.30 s without credentials); verifying a
+    credential 0.3 ms in process (an RK1 code with its registry lookup 0.5 ms); a fresh
+    ``verify X.jwt`` process 0.37 s (``import resourcekit`` alone 0.09 s).
 
 ``--quick`` grades 20 exam submissions instead of 100 (and scales the figure);
 ``--credentials-only`` runs (d) alone (seconds, no kernels).
