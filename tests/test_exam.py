@@ -135,6 +135,9 @@ def test_bad_inputs_are_refused(tmp_path):
     bad.write_text("learner_id,name\nx,y\nx,z\n")
     with pytest.raises(ExamError, match="appears twice"):
         read_learners(bad)
+    bad.write_text("learner_id,name\nalice,A\nAlice,B\n")  # one file name on some systems
+    with pytest.raises(ExamError, match="'Alice' appears twice \\(as 'alice'\\)"):
+        read_learners(bad)
     exam = tmp_path / "e.yml"
     exam.write_text(f"id: e\nbank: {REPO / 'exercises/bank/physical-separation.yml'}\n"
                     "questions: [no-such-question]\n")

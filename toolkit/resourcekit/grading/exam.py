@@ -478,12 +478,13 @@ def read_learners(path: str | Path) -> list[dict[str, str]]:
     missing = {"learner_id", "name"} - set(rows[0])
     if missing:
         raise ExamError(f"{path}: missing column(s) {sorted(missing)}; found {list(rows[0])}")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for row in rows:
         lid = _check_learner((row.get("learner_id") or "").strip())
-        if lid in seen:
-            raise ExamError(f"{path}: learner id {lid!r} appears twice")
-        seen.add(lid)
+        if lid.lower() in seen:  # alice.ipynb and Alice.ipynb would be one learner's files
+            raise ExamError(f"{path}: learner id {lid!r} appears twice (as "
+                            f"{seen[lid.lower()]!r}); ids must differ in more than case")
+        seen[lid.lower()] = lid
         row["learner_id"], row["name"] = lid, (row.get("name") or "").strip()
     return rows
 

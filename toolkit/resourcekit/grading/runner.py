@@ -377,9 +377,10 @@ class _OutputCaps:
             self.per_cell[index] = self.per_cell.get(index, 0) + size
             self.total += size
             return True
-        which = ("more than the notebook's " + f"{MAX_NOTEBOOK_OUTPUT_CHARS:,}"
-                 if MAX_NOTEBOOK_OUTPUT_CHARS - self.total <= MAX_OUTPUT_CHARS
-                 - self.per_cell.get(index, 0) else f"more than {MAX_OUTPUT_CHARS:,}")
+        notebook_full = (MAX_NOTEBOOK_OUTPUT_CHARS - self.total
+                         < MAX_OUTPUT_CHARS - self.per_cell.get(index, 0))
+        which = (f"more than the notebook's {MAX_NOTEBOOK_OUTPUT_CHARS:,}" if notebook_full
+                 else f"more than {MAX_OUTPUT_CHARS:,}")
         if msg.get("msg_type") == "stream" and room > 0:
             msg["content"]["text"] = msg["content"]["text"][:room]
             self.per_cell[index] = self.per_cell.get(index, 0) + room
