@@ -82,6 +82,25 @@ def test_numbers_say_how_many_are_right():
     assert "has 2 values" in verdict(listed, [1.0, 2.0])[1]
 
 
+def test_any_real_number_type_at_any_depth_is_accepted_as_the_grader_does():
+    # a learner's numpy floats inside a dict or a list were marked wrong by check() while the
+    # grader accepted them (lesson 04-06 exercises converted by hand to work round it)
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    key = make_key(_q("numbers"), {"Fe": 0.25, "Al": 0.5}, "t/q9")
+    assert verdict(key, {"Fe": np.float64(0.25), "Al": np.float32(0.5)})[0]
+    assert verdict(key, {"Fe": Fraction(1, 4), "Al": Decimal("0.5")})[0]
+    listed = make_key(_q("numbers"), [2.0, 3.0], "t/q10")
+    assert verdict(listed, [np.int64(2), np.float64(3.0)])[0]
+    assert verdict(listed, (2, 3))[0]
+    number = make_key(_q(), 4.0, "t/q11")
+    assert verdict(number, np.int32(4))[0] and verdict(number, Fraction(4))[0]
+    assert not verdict(number, np.bool_(True))[0]  # a bool is not a count
+
+
 def test_salt_makes_equal_answers_look_different():
     a = make_key(_q("choice"), "b", "ex01/q3/why")
     b = make_key(_q("choice"), "b", "ex02/q4/why")

@@ -137,19 +137,34 @@ def make_key(question: Any, expected: Any, salt: str) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars, arrays and pandas Series as the grader sees them (float, list, dict)."""
+    """An answer as the grader sees it: numbers of any real type (numpy scalars and 0-d arrays,
+    Fraction, Decimal; never bool) as int or float, Series, arrays and tuples as lists or
+    dicts, at any depth (a dict of numpy floats is a dict of floats).
+
+    >>> import numpy as np
+    >>> _plain({"a": np.float64(0.5), "b": [np.int64(2), (1, 2)]})
+    {'a': 0.5, 'b': [2, [1, 2]]}
+    """
+    import numbers
+
     t = type(value)
     mod = t.__module__ or ""
     if mod.startswith("numpy") and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
-        return value.item()
+        return _plain(value.item())
     if mod.startswith("pandas") and t.__name__ == "Series":
         if all(type(k) is str for k in value.index):
             return {k: _plain(x) for k, x in value.items()}
         return [_plain(x) for x in value.tolist()]
     if mod.startswith("numpy") and t.__name__ == "ndarray":
         return [_plain(x) for x in value.tolist()]
-    if t is tuple:
-        return list(value)
+    if t in (tuple, list):
+        return [_plain(x) for x in value]
+    if t is dict:
+        return {k: _plain(x) for k, x in value.items()}
+    if t not in (int, float, bool) and isinstance(value, numbers.Real):
+        return int(value) if isinstance(value, numbers.Integral) else float(value)
+    if t not in (int, float, bool) and type(value).__name__ == "Decimal":
+        return float(value)
     return value
 
 
