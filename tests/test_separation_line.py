@@ -254,16 +254,14 @@ def test_oki_example_through_a_line():
 
 
 def test_dataset_small_appliance_particles_runs_through_the_line():
+    from resourcekit.separation.particles import small_appliance_population
+
     df = datasets.load("sep_small_appliance_particles")
-    comp = pd.get_dummies(df["material"]).astype(float)
-    comp["Cu"] = df["cu_grade"]
-    comp["PCB_substrate"] = np.where(df["material"] == "PCB_substrate", 1 - df["cu_grade"], 0.0)
-    pop = ParticlePopulation.from_particles(
-        df.rename(columns={"mass_g": "mass", "size_mm": "size", "density_kg_m3": "density",
-                           "conductivity_MS_m": "conductivity",
-                           "susceptibility_SI": "susceptibility"}),
-        units={"mass": "g"}, composition=comp)
+    pop = small_appliance_population()
     assert pop.total_mass == pytest.approx(df["mass_g"].sum() / 1000)
+    # copper: free Cu particles plus the locked copper of board particles
+    cu = df["mass_g"] / 1000 * df["cu_grade"]
+    assert pop.mass_by_component()["Cu"] == pytest.approx(cu.sum())
     res = six_unit_line().run(pop)
     assert res.closure() < 1e-12
     rec = res.recovery()

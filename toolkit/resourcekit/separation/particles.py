@@ -50,6 +50,7 @@ __all__ = [
     "ParticlePopulation",
     "material_properties",
     "mix_properties",
+    "small_appliance_population",
 ]
 
 #: The unit each physical column is held in (inputs are converted to it).
@@ -603,3 +604,37 @@ def _checked_table(table: pd.DataFrame) -> pd.DataFrame:
     if np.any(~np.isfinite(w)) or np.any(w < -1e-12) or np.any(np.abs(w.sum(axis=1) - 1) > 1e-6):
         raise DataError("composition must hold mass fractions >= 0 that sum to 1 per particle")
     return table.copy()
+
+
+def small_appliance_population() -> ParticlePopulation:
+    """The particles of dataset ``sep_small_appliance_particles`` as a population.
+
+    Columns are renamed to the population's (``mass_g`` -> ``mass`` in g, ``size_mm`` ->
+    ``size`` ...); the board particles with locked copper get the composition Cu =
+    ``cu_grade``, PCB_substrate = 1 - ``cu_grade``; every other particle is pure in its
+    material. The data are synthetic (see the dataset's card).
+
+    Returns
+    -------
+    ParticlePopulation
+        3,000 particles with a ``signal`` column (an invented NIR-like "is PVC" score).
+
+    Examples
+    --------
+    >>> pop = small_appliance_population()
+    >>> len(pop), round(pop.total_mass, 2)
+    (3000, 42.57)
+    >>> sorted(pop.components)[:3]
+    ['ABS', 'Al', 'Cu']
+    """
+    from resourcekit import datasets
+
+    df = datasets.load("sep_small_appliance_particles")
+    comp = pd.get_dummies(df["material"]).astype(float)
+    board = (df["material"] == "PCB_substrate").to_numpy()
+    comp["Cu"] = df["cu_grade"].to_numpy(float)
+    comp["PCB_substrate"] = np.where(board, 1.0 - df["cu_grade"].to_numpy(float), 0.0)
+    data = df.rename(columns={"mass_g": "mass", "size_mm": "size", "density_kg_m3": "density",
+                              "conductivity_MS_m": "conductivity",
+                              "susceptibility_SI": "susceptibility"})
+    return ParticlePopulation.from_particles(data, units={"mass": "g"}, composition=comp)
