@@ -279,6 +279,16 @@ def test_exam_grading_end_to_end(tmp_path):
 
     with Registry() as reg:
         assert reg.lookup(code).status == "issued"
+    # and its Open Badges credential checks out with the published public material alone
+    from resourcekit.grading.credentials import verify_credential
+    from resourcekit.grading.registry import registry_path
+
+    public = registry_path().parent / "public"
+    token = (results / "certificates" / "alice.jwt").read_text()
+    check = verify_credential(token, json.loads((public / "jwks.json").read_text()),
+                              (public / "status" / "1.jwt").read_text())
+    assert check.valid and "learner: Alice Tanaka (alice)" in check.lines()
+    assert rows["eve"]["certificate"].startswith("not certified: ")
 
 
 @pytest.mark.slow
