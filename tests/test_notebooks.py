@@ -72,6 +72,13 @@ def test_many_output_widget_cells_never_wait_for_the_timeout(tmp_path):
     assert not slow, f"cells waited for the reply: {slow}"
 
 
+def test_kernels_started_here_know_they_are_headless(tmp_path):
+    nb = new_notebook(cells=[new_code_cell(
+        "import os\nprint(os.environ.get('RESOURCEKIT_HEADLESS'))")])
+    execute_notebook(nb, tmp_path, timeout=30)
+    assert nb.cells[0].outputs[0]["text"] == "1\n"
+
+
 def test_no_cell_timeout_above_the_limit(tmp_path):
     assert CELL_TIMEOUT <= 120
     with pytest.raises(ValueError, match=r"timeout=300"):

@@ -47,6 +47,10 @@ from typing import Any
 __all__ = ["execute_notebook", "headless_client_class", "executed_copy", "executed_lesson",
            "source_fingerprint"]
 
+#: Set in the environment of every kernel started here: the kernel runs with no live front end
+#: (book, slides, tests), so lesson helpers draw for a static page (``resourcekit.widgets``).
+HEADLESS_ENV = "RESOURCEKIT_HEADLESS"
+
 #: The longest any cell may run in a lesson, book page or slide deck [s]. A lesson cell takes
 #: seconds; the limit only ends a hang.
 CELL_TIMEOUT = 120.0
@@ -131,7 +135,7 @@ def execute_notebook(nb: Any, cwd: str | Path, *, timeout: float = CELL_TIMEOUT,
             nb, kernel_manager_class=_IPCKernelManager, timeout=int(timeout),
             kernel_name=kernel_name, shutdown_kernel="immediate",
             resources={"metadata": {"path": str(cwd)}}, **options)
-        client.execute()
+        client.execute(env={**os.environ, HEADLESS_ENV: "1"})
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     return nb
