@@ -370,6 +370,23 @@ add("threshold_sweep", "empty", lambda: sep.threshold_sweep([], [1.0]),
     names=("signal_target",))
 add("threshold_sweep", "single row", lambda: sep.threshold_sweep([2.0], [1.0]),
     lambda r: close(r["recovery"], [1.0, 1.0]) and close(r["purity"], [0.5, 1.0]))
+# ROC by count: the rates are shares of particle counts, labels never matter
+add("roc_curve", "Series and lists", lambda: sep.roc_curve(S_T, S_O),
+    lambda r: close(r["true_positive_rate"], [0, 1 / 3, 2 / 3, 2 / 3, 1, 1])
+    and close(r["false_positive_rate"], [0, 0, 0, 0.5, 0.5, 1]))
+add("roc_curve", "NaN signal", lambda: sep.roc_curve([1.0, NAN], [0.5]),
+    names=("signal_target",))
+add("roc_curve", "inf signal", lambda: sep.roc_curve([1.0], [INF]), names=("signal_other",))
+add("roc_curve", "empty", lambda: sep.roc_curve([1.0], []), names=("signal_other",))
+add("roc_curve", "unknown side", lambda: sep.roc_curve([1.0], [0.5], accept="up"),
+    names=("accept",))
+add("roc_auc", "perfect sensor", lambda: sep.roc_auc(S_T, [0.0, 0.5]), lambda r: r == 1.0)
+add("roc_auc", "ties count one half", lambda: sep.roc_auc([1.0, 2.0], [1.0, 2.0]),
+    lambda r: r == 0.5)
+add("roc_auc", "below flips the ranking", lambda: sep.roc_auc(S_T, S_O, accept="below"),
+    lambda r: close(r, 1 - sep.roc_auc(S_T, S_O)))
+add("roc_auc", "NaN signal", lambda: sep.roc_auc([1.0, NAN], [0.5]), names=("signal_target",))
+add("roc_auc", "empty", lambda: sep.roc_auc([], [1.0]), names=("signal_target",))
 add("threshold_sweep", "text", lambda: sep.threshold_sweep(["bright"], [1.0]),
     names=("signal_target",))
 add("threshold_sweep", "unknown option", lambda: sep.threshold_sweep(
