@@ -19,7 +19,7 @@ GRADE_EXAM = $(if $(filter command line environment,$(origin EXAM)),$(EXAM))
 help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
 	@echo "make test       set up .venv (and Chromium, bubblewrap), run the whole suite"
-	@echo "make lab        open JupyterLab on the lessons"
+	@echo "make lab        open JupyterLab on course/: lessons and student exercises"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXERCISE=name   grade practice submissions"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXAM=file       grade an exam (certificates)"
@@ -66,8 +66,11 @@ test:
 	export RK_SETUP_SECONDS=$$(( $$(date +%s) - start )); \
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup --durations=25
 
-lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True lessons
+# course/ (git-ignored): lessons and student exercises side by side, so the notebooks' links
+# ../exercises/NN-*.ipynb and ../lessons/NN-*.ipynb work; a learner's copy is never overwritten.
+lab: exercises
+	$(PY) -m resourcekit._lab course
+	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True course
 
 # What is graded comes from the command: EXERCISE=<master name> or EXAM=<exam file or id>.
 grade: setup sandbox

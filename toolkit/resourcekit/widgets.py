@@ -3,13 +3,25 @@
 ipywidgets need a live kernel: on a static book page their Python callbacks do nothing. Lessons
 therefore show a widget with :func:`show`, which also gives a plain HTML note for static
 renderers; the static page's interactivity comes from altair parameters instead.
+
+Importing this module (every lesson does, ``from resourcekit.widgets import show``) also sets
+up altair for the front end the kernel serves, see :func:`setup`: in a live JupyterLab or
+Notebook kernel, charts draw with altair's ``jupyter`` renderer in offline mode (an anywidget
+that carries vega from vl-convert, so no CDN is needed); in a kernel started by
+:func:`resourcekit._notebooks.execute_notebook` (book, slides, tests: environment variable
+``RESOURCEKIT_HEADLESS=1``) nothing changes and charts stay ``text/html`` for the static page.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
-__all__ = ["show", "STATIC_NOTE"]
+__all__ = ["show", "setup", "STATIC_NOTE", "OFFLINE_RENDERER"]
+
+#: The altair renderer a live kernel gets: a JupyterChart widget whose vega comes from vl-convert.
+OFFLINE_RENDERER = "jupyter"
 
 STATIC_NOTE = (
     '<div class="rk-live-widget"><em>Live widget: open this lesson in JupyterLab '
@@ -47,3 +59,49 @@ def show(widget: Any, note: str = STATIC_NOTE) -> _LiveWidget:
     ['application/vnd.jupyter.widget-view+json', 'text/html']
     """
     return _LiveWidget(widget, note)
+
+
+def _live_kernel() -> bool:
+    """True in an IPython kernel that serves a front end (not under RESOURCEKIT_HEADLESS)."""
+    if os.environ.get("RESOURCEKIT_HEADLESS", "") not in ("", "0"):
+        return False
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def setup(live: bool | None = None) -> str:
+    """Choose altair's renderer for the front end this kernel serves; return its name.
+
+    ``live`` (default: detected) is True in a JupyterLab/Notebook kernel: charts then draw with
+    altair's ``jupyter`` renderer in offline mode (:class:`altair.JupyterChart`, an anywidget
+    whose vega, vega-lite and vega-embed come bundled from vl-convert), so they draw without
+    internet. JupyterLab 4 renders vega-lite v3-v5 MIME only and altair's ``html`` renderer
+    loads vega 6 from a CDN ("Error loading script" offline), so neither of those serves.
+    Otherwise (a plain Python process, or a kernel started by
+    :func:`resourcekit._notebooks.execute_notebook`, which sets ``RESOURCEKIT_HEADLESS=1``) the
+    renderer is left as it is: the book and the slides need their own (``html``, a spec).
+
+    The first chart of a live kernel takes a few seconds more: vl-convert bundles vega once.
+
+    >>> setup(live=False) == __import__("altair").renderers.active
+    True
+    """
+    if live is None:
+        live = _live_kernel()
+    import altair as alt
+
+    if not live:
+        return alt.renderers.active
+    try:
+        import anywidget  # noqa: F401  (the jupyter renderer needs it)
+    except ImportError:  # an environment without it: say what to do instead of a blank chart
+        print("Charts need the 'anywidget' package to draw offline in JupyterLab; "
+              "install it (pip install anywidget) and restart the kernel.")
+        return alt.renderers.active
+    alt.renderers.enable(OFFLINE_RENDERER, offline=True)
+    return alt.renderers.active
+
+
+if _live_kernel():
+    setup(live=True)

@@ -168,6 +168,24 @@ CHECK_INTRO = (
 )
 
 
+FINAL_CHECK_ID = "rk-check-all"
+FINAL_CHECK_INTRO = (
+    "**Check all your answers.** Run the cell below: it lists every question as right, not "
+    "right yet (with a hint) or not answered yet. It never shows the expected values; the "
+    "grader decides."
+)
+
+
+def _final_check_cells() -> list[Any]:
+    """The student version's last two cells: a note and ``check()`` over every question."""
+    intro = nbformat.v4.new_markdown_cell(FINAL_CHECK_INTRO)
+    intro.id = FINAL_CHECK_ID + "-intro"
+    code = nbformat.v4.new_code_cell("check()")
+    code.id = FINAL_CHECK_ID
+    code.metadata["tags"] = ["check-all"]
+    return [intro, code]
+
+
 def _check_source(keys: dict[str, Any]) -> str:
     import json
 
@@ -230,6 +248,8 @@ def _version(master: str | Path | nbformat.NotebookNode, student: bool,
         code.id = CHECK_CELL_ID
         code.metadata["tags"] = ["selfcheck"]
         cells[first + 1:first + 1] = [intro, code]
+        if student:
+            cells.extend(_final_check_cells())
     nb.cells = cells
     nb.metadata = {
         "kernelspec": nb.metadata.get(
@@ -246,7 +266,7 @@ def student_version(master: str | Path | nbformat.NotebookNode,
     """Student version: solutions replaced by ``# YOUR CODE HERE``, hidden cells removed.
 
     With ``keys`` (from :func:`selfcheck_keys`) a self-check cell defining ``check()`` follows
-    the first code cell.
+    the first code cell, and the notebook ends with a ``check()`` cell over every question.
     """
     return _version(master, student=True, keys=keys)
 

@@ -1,0 +1,110 @@
+"""The learner's JupyterLab folder: lessons and student exercises side by side.
+
+``make lab`` opens JupyterLab at ``course/`` (git-ignored), which this module fills::
+
+    course/lessons/NN-slug.ipynb      copies of lessons/
+    course/exercises/NN-slug.ipynb    student versions (exercises/_build/student/, `make exercises`)
+
+so the links the notebooks already carry work as they do in the book: a lesson's
+``../exercises/NN-slug.ipynb`` opens the student exercise (never the master with its
+solutions), an exercise's ``../lessons/NN-slug.ipynb`` opens its lesson.
+
+A learner's copy is never overwritten: a file already in ``course/`` is kept, and when the
+course's version has changed since, the run says so (the learner may copy it by hand).
+
+Usage: ``python -m resourcekit._lab [COURSE_DIR] [--repo REPO]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["CourseCopy", "prepare_course"]
+
+
+@dataclass
+class CourseCopy:
+    """What :func:`prepare_course` did: paths copied, learner copies kept, kept but outdated."""
+
+    copied: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    outdated: list[Path] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"course: {len(self.copied)} notebooks copied, {len(self.kept)} of yours kept."]
+        for path in self.outdated:
+            lines.append(f"  {path} is your copy; the course's version has changed since "
+                         "(copy it from the repository by hand if you want the new one).")
+        return "\n".join(lines)
+
+
+def _copy_new(sources: list[Path], target_dir: Path, done: CourseCopy) -> None:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for src in sources:
+        target = target_dir / src.name
+        if target.exists():
+            done.kept.append(target)
+            if target.read_bytes() != src.read_bytes():
+                done.outdated.append(target)
+            continue
+        shutil.copyfile(src, target)
+        done.copied.append(target)
+
+
+def prepare_course(repo: str | Path, course: str | Path) -> CourseCopy:
+    """Fill ``course/lessons`` and ``course/exercises`` without overwriting a file.
+
+    Parameters
+    ----------
+    repo : path
+        The repository root (holds ``lessons/`` and ``exercises/_build/student/``).
+    course : path
+        The learner's folder (created if missing).
+
+    Raises
+    ------
+    resourcekit.errors.DataError
+        ``lessons/`` holds no notebook, or the student exercises are not built.
+
+    >>> import tempfile, pathlib
+    >>> repo = pathlib.Path(tempfile.mkdtemp())
+    >>> (repo / "lessons").mkdir(); _ = (repo / "lessons" / "01-a.ipynb").write_text("{}")
+    >>> (repo / "exercises/_build/student").mkdir(parents=True)
+    >>> _ = (repo / "exercises/_build/student/01-a.ipynb").write_text("{}")
+    >>> len(prepare_course(repo, repo / "course").copied)
+    2
+    >>> _ = (repo / "course/exercises/01-a.ipynb").write_text("my answers")
+    >>> done = prepare_course(repo, repo / "course")
+    >>> len(done.copied), len(done.kept), (repo / "course/exercises/01-a.ipynb").read_text()
+    (0, 2, 'my answers')
+    """
+    from .errors import DataError
+
+    repo, course = Path(repo), Path(course)
+    lessons = sorted((repo / "lessons").glob("[0-9]*.ipynb"))
+    students = sorted((repo / "exercises" / "_build" / "student").glob("[0-9]*.ipynb"))
+    if not lessons:
+        raise DataError(f"repo={str(repo)!r}: lessons/ holds no lesson notebook")
+    if not students:
+        raise DataError(f"repo={str(repo)!r}: exercises/_build/student/ is empty; expected the "
+                        "student exercises (run `make exercises` first)")
+    done = CourseCopy()
+    _copy_new(lessons, course / "lessons", done)
+    _copy_new(students, course / "exercises", done)
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m resourcekit._lab", description=__doc__)
+    parser.add_argument("course", nargs="?", default="course")
+    parser.add_argument("--repo", default=".")
+    args = parser.parse_args(argv)
+    print(prepare_course(args.repo, args.course).summary())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
