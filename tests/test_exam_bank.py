@@ -97,15 +97,15 @@ def _cascade(f, rt, ro, n):
     return f * rt**n / (f * rt**n + (1 - f) * ro**n)
 
 
-def _optimum_stages(f, price, cost, rt=0.95, ro=0.3, threshold=0.99, max_stages=10):
+def _optimum_stages(f, price, cost, penalty, rt=0.95, ro=0.3, threshold=0.3, max_stages=10):
     profits = []
     for n in range(max_stages + 1):
         y = f * rt**n + (1 - f) * ro**n          # product mass per t of feed
         p = f * rt**n / y
         treated = sum(f * rt**k + (1 - f) * ro**k for k in range(n))  # entering stages 1..n
-        value = y * p * price if p >= threshold else 0.0
+        value = y * (p * price - (1 - p) * penalty) if p >= threshold else 0.0
         profits.append(value - cost * treated)
-    return int(np.argmax(profits))
+    return [int(np.argmax(profits)), max(profits)]
 
 
 def _reconciled_feed(F, C, T, sF, sC, sT):
@@ -149,7 +149,7 @@ HAND = {
     "l07-cascade-purity": lambda p: _cascade(p["l07_feed"], p["l07_keep_target"],
                                              p["l07_keep_other"], p["l07_stages"]),
     "l07-optimum-stages": lambda p: _optimum_stages(p["l07_opt_feed"], p["l07_price"],
-                                                    p["l07_cost"]),
+                                                    p["l07_cost"], p["l07_penalty"]),
     "l08-two-product-yield": lambda p: (p["l08_f_al"] - p["l08_t_al"]) / (
         p["l08_c_al"] - p["l08_t_al"]),
     "l08-node-imbalance": lambda p: (p["l08_F"] * p["l08_fcu"] - p["l08_C"] * p["l08_ccu"]
@@ -290,7 +290,7 @@ def test_every_variant_is_physically_consistent(full_exam):
                 assert 0 < e[index[qid]] <= 1, (qid, e[index[qid]])
             for qid in lists:
                 assert all(0 <= v <= 1 for v in e[index[qid]]), (qid, e[index[qid]])
-            assert 0 <= e[index["l07-optimum-stages"]] <= 10
+            assert 0 <= e[index["l07-optimum-stages"]][0] <= 10
 
 
 def test_published_worked_examples():
