@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from ..errors import FlowsheetError, ResourcekitWarning
 
-__all__ = ["FlowsheetBase", "FlowsheetError", "BoundWarning"]
+__all__ = ["FlowsheetBase", "FlowsheetError", "BoundWarning", "ConvergenceWarning"]
 
 
 class BoundWarning(ResourcekitWarning):
     """A reconciled value ended on its bound (a flow at 0, an assay at 0 or 1)."""
+
+
+class ConvergenceWarning(ResourcekitWarning):
+    """The reconciliation did not converge: the values are not the constrained minimum, and
+    no gross error is identified from them."""
 
 
 class FlowsheetBase:

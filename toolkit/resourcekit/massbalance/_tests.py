@@ -66,6 +66,12 @@ def _identify(prob: _Problem, mask: np.ndarray, sol: dict[str, Any], zstat: np.n
             "critical_z": crit_i,
         }
 
+    if not sol["converged"]:
+        # a measurement test at a point that is not the minimum measures the solver, not
+        # the data: 6 measured flows were eliminated from an unconverged 50-node fit (#23)
+        _refuse_identification(identify, sol)
+        return pd.DataFrame(columns=cols if identify != "serial" else _SERIAL_COLS), sol, \
+            mask, zstat
     if identify == "measurement_test":
         for i in np.argsort(-np.nan_to_num(zstat, nan=-1.0)):
             if np.isfinite(zstat[i]) and zstat[i] > crit:
@@ -91,6 +97,10 @@ def _identify(prob: _Problem, mask: np.ndarray, sol: dict[str, Any], zstat: np.n
             break
         if new_sol["unobservable"][i]:
             break  # eliminating it would leave the value undetermined
+        if not new_sol["converged"]:
+            # the reconciliation without it did not converge: stop at the last converged fit
+            _refuse_identification(identify, new_sol, step=len(rows) + 1)
+            break
         # the estimate of the eliminated value from the other data
         rows.append(row(i, float(cur_z[i]), float(new_sol["z"][i]), crit))
         dof_new = int(new_sol["dof"])
@@ -99,10 +109,38 @@ def _identify(prob: _Problem, mask: np.ndarray, sol: dict[str, Any], zstat: np.n
                         p_value=float(stats.chi2.sf(chi2_new, dof_new)) if dof_new else 1.0)
         cur_mask, cur_sol = new_mask, new_sol
         cur_z = _measurement_z(prob, cur_sol)
+    return _serial_table(rows, cols), cur_sol, cur_mask, cur_z
+
+
+_SERIAL_COLS = ["step", "stream", "column", "measured", "reconciled", "estimate", "z",
+                "critical_z", "chi2", "dof", "p_value"]
+
+
+def _serial_table(rows: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame:
+    """The steps of serial elimination as a table (one row per eliminated value)."""
     out = pd.DataFrame(rows, columns=[*cols, "chi2", "dof", "p_value"])
     out.insert(0, "step", np.arange(1, len(out) + 1))
     out.insert(5, "estimate", out["reconciled"])  # of the value from the other data
-    return out, cur_sol, cur_mask, cur_z
+    return out
+
+
+def _refuse_identification(identify: str, sol: dict[str, Any], step: int = 0) -> None:
+    """Warn that no gross error is identified from an unconverged reconciliation."""
+    import warnings
+
+    from ._base import ConvergenceWarning
+
+    sqp = sol.get("sqp")
+    why = (f"after {int(sol['iterations'])} iterations the largest balance violation is "
+           f"{float(sqp.violation):.3g} and the optimality {float(sqp.optimality):.3g}"
+           if sqp is not None else f"after {int(sol['iterations'])} iterations")
+    where = (f"the reconciliation at elimination step {step} did not converge ({why}); "
+             "serial elimination stops at the last converged fit"
+             if step else
+             f"the reconciliation did not converge ({why}); identify={identify!r} is not "
+             "applied, because measurement tests at a point that is not the minimum flag the "
+             "solver, not the data. The unconverged values are returned as they are")
+    warnings.warn(where, ConvergenceWarning, stacklevel=4)
 
 
 def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.DataFrame:

@@ -57,7 +57,7 @@ import pandas as pd
 
 from ._base import FlowsheetBase
 from ._dense import _solve_dense
-from ._graph import _check_unmeasured_loops, _check_unobservable_loops
+from ._graph import _check_connected, _check_unmeasured_loops, _check_unobservable_loops
 from ._measurements import _stream_index, read_measurements
 from ._problem import _label, _Problem, _read_sd
 from ._results import ConvergenceReport, ReconciliationResult
@@ -205,6 +205,22 @@ def reconcile(
     >>> round(res.chi2, 4), res.dof
     (0.4848, 1)
     """
+    prob, method = _read(flowsheet, measured, sd, method=method, significance=significance,
+                         identify=identify, solver=solver)
+    opts = {"max_iter": max_iter, "tol": tol, "solver": solver}
+    sol = _solve(prob, method, prob.measured.copy(), opts)
+    zstat, nodal = _test(prob, sol, prob.measured.copy(), significance)
+    suspects, final, final_mask, zstat = _identify(
+        prob, prob.measured.copy(), sol, zstat, METHODS[method][0], opts, significance,
+        identify)
+    return _result(prob, method, final, final_mask, zstat, nodal, suspects, significance,
+                   identify)
+
+
+def _read(flowsheet: FlowsheetBase, measured: pd.DataFrame, sd: pd.DataFrame | float, *,
+          method: str, significance: float, identify: str, solver: str
+          ) -> tuple[_Problem, str]:
+    """Step 1, read: check the options, read the measurements and sd, choose the method."""
     if not isinstance(flowsheet, FlowsheetBase):
         raise TypeError(f"flowsheet must be a Flowsheet, got {type(flowsheet).__name__}")
     if identify not in _IDENTIFY:
@@ -213,6 +229,7 @@ def reconcile(
         raise ValueError(f"significance = {significance!r}; expected a number in (0, 1)")
     if solver not in ("auto", "dense", "sparse"):
         raise ValueError(f"solver = {solver!r}; expected 'auto', 'dense' or 'sparse'")
+    _check_connected(flowsheet)
     meas = read_measurements(flowsheet, measured)
     sdv = _read_sd(flowsheet, meas, measured, sd)
     if method == "auto":
@@ -230,20 +247,49 @@ def reconcile(
     if not prob.measured.any():
         raise ValueError("measured holds no value at all (every cell is NaN)")
     _check_unmeasured_loops(prob)
-    fn = METHODS[method][0]
-    opts = {"max_iter": max_iter, "tol": tol, "solver": solver}
-    mask = prob.measured.copy()
-    sol = fn(prob, mask, **opts)
-    _check_unobservable_loops(prob, sol["unobservable"])
-    zstat = _measurement_z(prob, sol)
-    nodal = nodal_tests(prob, mask, significance)
-    suspects, sol, final_mask, zstat = _identify(prob, mask, sol, zstat, fn, opts,
-                                                 significance, identify)
+    return prob, method
+
+
+def _solve(prob: _Problem, method: str, mask: np.ndarray, opts: dict[str, Any]
+           ) -> dict[str, Any]:
+    """Step 2, solve: the constrained minimum and its statistics; warn if unconverged."""
+    sol = METHODS[method][0](prob, mask, **opts)
+    _check_unobservable_loops(prob, sol["unobservable"], sol)
+    if not sol["converged"]:
+        import warnings
+
+        from ._base import ConvergenceWarning
+
+        warnings.warn("the reconciliation did not converge: " + _why_unconverged(sol)
+                      + "; the values returned are not the constrained minimum",
+                      ConvergenceWarning, stacklevel=3)
+    return sol
+
+
+def _why_unconverged(sol: dict[str, Any]) -> str:
+    """Iterations, largest constraint violation and optimality of an unconverged fit."""
+    sqp = sol.get("sqp")
+    if sqp is None:
+        return f"{int(sol['iterations'])} iteration(s)"
+    return (f"{int(sol['iterations'])} iterations, largest scaled balance violation "
+            f"{float(sqp.violation):.3g}, first-order optimality {float(sqp.optimality):.3g}")
+
+
+def _test(prob: _Problem, sol: dict[str, Any], mask: np.ndarray, significance: float
+          ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Step 3, test: measurement-test z of every value and the nodal tests."""
+    return _measurement_z(prob, sol), nodal_tests(prob, mask, significance)
+
+
+def _result(prob: _Problem, method: str, sol: dict[str, Any], final_mask: np.ndarray,
+            zstat: np.ndarray, nodal: pd.DataFrame, suspects: pd.DataFrame,
+            significance: float, identify: str) -> ReconciliationResult:
+    """Step 5, report: the result tables, the convergence report and the notes."""
+    flowsheet, meas = prob.fs, prob.meas
     eliminated = prob.measured & ~final_mask
     notes: list[str] = []
     if not sol["converged"]:
-        notes.append(f"no convergence in {max(max_iter, 1) * 4 if method == 'bilinear' else 1}"
-                     " iterations")
+        notes.append("no convergence: " + _why_unconverged(sol))
     if eliminated.any():
         notes.append("serial elimination: the result is the reconciliation without "
                      + ", ".join(_label(prob, i) for i in np.nonzero(eliminated)[0]))
@@ -261,7 +307,7 @@ def reconcile(
             f"reconciled value(s) on their bound (flow 0, or assay 0 or 1): "
             f"{', '.join(at_bound[:8])}; the data pull them beyond what is physical. "
             "Check those measurements (or the flowsheet); their sd is not meaningful",
-            BoundWarning, stacklevel=2)
+            BoundWarning, stacklevel=3)
         notes.append("on a bound: " + ", ".join(at_bound[:8]))
     # tables
     n, ncol = prob.n, prob.ncol
