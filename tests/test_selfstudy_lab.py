@@ -1,0 +1,225 @@
+"""The self-study path in a real browser (issue 27): JupyterLab, offline, Debian's Chromium.
+
+One JupyterLab server (free local port, a token, ``course/``-like folder in ``tmp_path``) and
+one headless Chromium driven by Playwright serve every test here. For each lesson: run all
+cells, then assert no cell error, no "Error loading script" (altair's CDN loader), every altair
+chart drawn with marks (SVG items of vega's mark groups), and every ipywidgets slider changing
+what its widget shows. Then a student exercise: one wrong and one right answer, ``check()``
+says so, naming no expected value.
+
+Kernels started by JupyterLab do not get ``RESOURCEKIT_HEADLESS``, so the lessons' set-up
+(``from resourcekit.widgets import show``) switches altair to its offline ``jupyter`` renderer,
+as a learner's kernel does. Nothing leaves the machine: the browser runs with networking
+features off and every request outside the server is counted and must be zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+LESSONS = sorted(p.name for p in (REPO / "lessons").glob("[0-9]*.ipynb"))
+EXERCISE = "05-partition-curves"
+RUN_TIMEOUT_S = 120.0  # the longest one lesson's "run all" may take in the browser [s]
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _student_exercise(course: Path) -> None:
+    """The student version of EXERCISE with its self-check keys, as `make exercises` writes it
+    (the reference run is cached in exercises/_build/selfcheck/ by the master's SHA-256)."""
+    from resourcekit.grading.authoring import write_versions
+
+    build = course / "_build"
+    cache = REPO / "exercises" / "_build" / "selfcheck" / f"{EXERCISE}.json"
+    if cache.is_file():
+        (build / "selfcheck").mkdir(parents=True)
+        shutil.copy(cache, build / "selfcheck" / cache.name)
+    student, _ = write_versions(REPO / "exercises" / f"{EXERCISE}.ipynb", build)
+    (course / "exercises").mkdir()
+    shutil.copy(student, course / "exercises" / student.name)
+    shutil.rmtree(build)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """``(base_url, token, course_dir)`` of a JupyterLab server on a free port."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copytree(REPO / "lessons", course / "lessons",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    _student_exercise(course)
+    port, token = _free_port(), os.urandom(12).hex()
+    env = {k: v for k, v in os.environ.items() if k != "RESOURCEKIT_HEADLESS"}
+    env["JUPYTER_CONFIG_DIR"] = str(course / "_jupyter_config")  # no user settings leak in
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(course / "_workspaces")
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.allow_root=True",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={course}", "--LabApp.expose_app_in_browser=True",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+           "jupyterlab.handlers.announcements.NeverCheckForUpdate"]
+    log = open(course / "server.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(cmd, env=env, cwd=course, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("JupyterLab did not start:\n" + (course / "server.log").read_text())
+                time.sleep(0.3)
+        yield base, token, course
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _open(browser, lab, path: str):
+    """A page with ``path`` open in JupyterLab; requests leaving the server are recorded."""
+    base, token, _ = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
+            or r.url.startswith("blob:") else outside.append(r.url))
+    page.goto(f"{base}/lab/tree/{path}?token={token}&reset", wait_until="domcontentloaded")
+    page.wait_for_function(
+        "() => window.jupyterapp && jupyterapp.shell.currentWidget"
+        " && jupyterapp.shell.currentWidget.sessionContext"
+        " && jupyterapp.shell.currentWidget.sessionContext.session"
+        " && jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        " && jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        timeout=60_000)
+    return page, outside
+
+
+RUN_ALL = """async () => {
+  const panel = jupyterapp.shell.currentWidget;
+  await jupyterapp.commands.execute('notebook:run-all-cells');
+  const done = () => panel.content.widgets.every(c => c.model.type !== 'code'
+      || (c.model.executionCount !== null && c.promptNode.textContent.indexOf('*') < 0));
+  while (!done() || panel.sessionContext.session.kernel.status !== 'idle') {
+    await new Promise(r => setTimeout(r, 200));
+  }
+  return panel.content.widgets.map(c => c.model.toJSON());
+}"""
+
+# Data marks of every drawn vega view: items of vega's mark groups outside axes, legends, titles.
+CHART_MARKS = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-embed')).map(e => {
+  const svg = e.querySelector('svg.marks');
+  if (!svg) { const c = e.querySelector('canvas'); return c ? -1 : 0; }
+  return Array.from(svg.querySelectorAll('g.role-mark')).reduce((n, g) => n + g.children.length, 0);
+})"""
+
+
+def _errors(cells: list[dict]) -> list[str]:
+    found = []
+    for i, cell in enumerate(cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+    return found
+
+
+def _stderr(cells: list[dict]) -> list[str]:
+    return [f"cell {i}: {''.join(o.get('text', ''))[:200]}" for i, c in enumerate(cells)
+            for o in c.get("outputs", []) if o.get("name") == "stderr"]
+
+
+WIDGET_SLIDERS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).flatMap(
+  (cell, ci) => Array.from(cell.querySelectorAll('.widget-slider .noUi-handle')).map(
+    (h, si) => [ci, si]))"""
+
+WIDGET_VIEW = """([ci]) => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[ci];
+  const parts = cell.querySelectorAll('.widget-output .jp-OutputArea-output, .widget-html-content,'
+    + ' .widget-htmlmath-content');
+  return Array.from(parts).map(p => {
+    const svg = p.querySelector('svg.marks');
+    return svg ? svg.innerHTML : p.innerText;
+  }).join('\\n---\\n');
+}"""
+
+
+def _slider_changes(page, ci: int, si: int) -> tuple[str, str]:
+    before = page.evaluate(WIDGET_VIEW, [ci])
+    handle = page.locator(".jp-Notebook .jp-Cell").nth(ci).locator(".widget-slider .noUi-handle")
+    handle.nth(si).scroll_into_view_if_needed()
+    handle.nth(si).focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    deadline = time.monotonic() + 20
+    after = before
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+        after = page.evaluate(WIDGET_VIEW, [ci])
+        if after != before and "svg" not in after[-1:]:
+            page.wait_for_timeout(300)
+            if page.evaluate(WIDGET_VIEW, [ci]) == after:
+                break
+    return before, after
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
+    page, outside = _open(browser, lab, f"lessons/{lesson}")
+    try:
+        t0 = time.monotonic()
+        cells = page.evaluate(RUN_ALL)
+        run_s = time.monotonic() - t0
+        assert not _errors(cells), _errors(cells)
+        text = page.locator(".jp-Notebook").inner_text()
+        assert "Error loading script" not in text
+        page.wait_for_timeout(500)  # vega draws after the widget's view is attached
+        marks = page.evaluate(CHART_MARKS)
+        n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
+                       for c in cells)
+        assert marks and all(m > 0 for m in marks), (lesson, marks)
+        sliders = page.evaluate(WIDGET_SLIDERS)
+        assert sliders, f"{lesson}: no ipywidgets slider drawn"
+        unchanged = []
+        for ci, si in sliders:
+            before, after = _slider_changes(page, ci, si)
+            if before == after:
+                unchanged.append((ci, si))
+        assert not unchanged, f"{lesson}: sliders that change nothing: {unchanged}"
+        assert not outside, f"{lesson}: requests left the machine: {outside[:3]}"
+        print(f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, {len(sliders)} sliders, "
+              f"{n_charts} widget views; stderr: {_stderr(cells)}")
+    finally:
+        page.close()
