@@ -223,3 +223,53 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
               f"{n_charts} widget views; stderr: {_stderr(cells)}")
     finally:
         page.close()
+
+
+# Fill answer cells (matched by a line of their question's public check) and run the cells a
+# learner runs: imports, the self-check cell, the two answers, and the closing check().
+ANSWER_AND_CHECK = """async (answers) => {
+  const panel = jupyterapp.shell.currentWidget;
+  const cells = panel.content.widgets;
+  const src = i => cells[i].model.sharedModel.getSource();
+  const toRun = [0, 1, 2, 3, 4].filter(i => cells[i].model.type === 'code');
+  for (const [name, code] of Object.entries(answers)) {
+    const i = cells.findIndex((c, k) => k + 1 < cells.length
+        && src(k).includes('# YOUR CODE HERE') && src(k + 1).includes(name));
+    if (i < 0) throw new Error('no answer cell for ' + name);
+    cells[i].model.sharedModel.setSource(code);
+    toRun.push(i);
+  }
+  toRun.push(cells.length - 1);
+  for (const i of toRun) {
+    panel.content.activeCellIndex = i;
+    await jupyterapp.commands.execute('notebook:run-cell');
+    while (cells[i].model.executionCount === null
+           || panel.sessionContext.session.kernel.status !== 'idle') {
+      await new Promise(r => setTimeout(r, 100));
+    }
+  }
+  return {last: src(cells.length - 1), text: cells[cells.length - 1].outputArea.node.innerText,
+          errors: toRun.flatMap(i => cells[i].model.toJSON().outputs || [])
+                       .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)};
+}"""
+
+
+def test_student_exercise_check_in_jupyterlab(browser, lab):
+    """Q5 answered with a named mistake (forgetting to divide by 1 - R_f: 0.48), Q6 right;
+    the closing check() cell says so, question by question, without any expected value."""
+    page, outside = _open(browser, lab, f"exercises/{EXERCISE}.ipynb")
+    try:
+        result = page.evaluate(ANSWER_AND_CHECK, {
+            "corrected_4mm": "corrected_4mm = 0.68 - 0.20  # by-pass subtracted, not rescaled",
+            "why_same_sse": 'why_same_sse = "b"'})
+        assert result["last"].strip() == "check()"
+        assert not result["errors"], result["errors"]
+        lines = {line.split(" ", 1)[0]: line for line in result["text"].splitlines() if line}
+        assert lines["q5"].startswith("q5 (`corrected_4mm`): not right yet. Hint:"), lines
+        assert lines["q6"] == "q6 (`why_same_sse`): right.", lines
+        assert "not answered yet" in lines["q1"] and "not answered yet" in lines["q7"]
+        # the feedback never shows the expected value (0.6) of the question answered wrongly
+        assert "0.6" not in lines["q5"] and "0.60" not in result["text"]
+        assert not outside, outside[:3]
+    finally:
+        page.close()
