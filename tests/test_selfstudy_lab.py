@@ -161,9 +161,11 @@ def _stderr(cells: list[dict]) -> list[str]:
             for o in c.get("outputs", []) if o.get("name") == "stderr"]
 
 
-WIDGET_SLIDERS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).flatMap(
-  (cell, ci) => Array.from(cell.querySelectorAll('.widget-slider .noUi-handle')).map(
-    (h, si) => [ci, si]))"""
+# ipywidgets controls, per cell: sliders (noUiSlider handles) and dropdowns (<select>)
+CONTROLS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).flatMap(
+  (cell, ci) => [
+    ...Array.from(cell.querySelectorAll('.widget-slider .noUi-handle')).map((h, i) => [ci, 's', i]),
+    ...Array.from(cell.querySelectorAll('.widget-dropdown select')).map((h, i) => [ci, 'd', i])])"""
 
 WIDGET_VIEW = """([ci]) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[ci];
@@ -176,22 +178,33 @@ WIDGET_VIEW = """([ci]) => {
 }"""
 
 
-def _slider_changes(page, ci: int, si: int) -> tuple[str, str]:
+def _control_changes(page, ci: int, kind: str, i: int) -> tuple[str, str]:
+    """What the widget of cell ``ci`` shows before and after moving one control."""
     before = page.evaluate(WIDGET_VIEW, [ci])
-    handle = page.locator(".jp-Notebook .jp-Cell").nth(ci).locator(".widget-slider .noUi-handle")
-    handle.nth(si).scroll_into_view_if_needed()
-    handle.nth(si).focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    deadline = time.monotonic() + 20
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(ci)
+    if kind == "s":  # five steps to the right, as a learner does with the keyboard
+        handle = cell.locator(".widget-slider .noUi-handle").nth(i)
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+    else:  # the next option of the dropdown
+        select = cell.locator(".widget-dropdown select").nth(i)
+        select.scroll_into_view_if_needed()
+        n = select.locator("option").count()
+        current = select.evaluate("s => s.selectedIndex")
+        select.select_option(index=(current + 1) % n)
+    deadline = time.monotonic() + 30
     after = before
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # until the view changed and stayed for 0.5 s
         page.wait_for_timeout(300)
         after = page.evaluate(WIDGET_VIEW, [ci])
-        if after != before and "svg" not in after[-1:]:
-            page.wait_for_timeout(300)
-            if page.evaluate(WIDGET_VIEW, [ci]) == after:
+        if after != before:
+            page.wait_for_timeout(500)
+            again = page.evaluate(WIDGET_VIEW, [ci])
+            if again == after:
                 break
+            after = again
     return before, after
 
 
@@ -210,17 +223,19 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
         n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
                        for c in cells)
         assert marks and all(m > 0 for m in marks), (lesson, marks)
-        sliders = page.evaluate(WIDGET_SLIDERS)
-        assert sliders, f"{lesson}: no ipywidgets slider drawn"
+        controls = page.evaluate(CONTROLS)
+        assert controls, f"{lesson}: no ipywidgets control drawn"
         unchanged = []
-        for ci, si in sliders:
-            before, after = _slider_changes(page, ci, si)
-            if before == after:
-                unchanged.append((ci, si))
-        assert not unchanged, f"{lesson}: sliders that change nothing: {unchanged}"
+        for ci, kind, i in controls:
+            before, after = _control_changes(page, ci, kind, i)
+            if before == after or not after.strip():
+                unchanged.append((ci, kind, i))
+        assert not unchanged, f"{lesson}: controls whose widget shows nothing new: {unchanged}"
+        charts_after = page.evaluate(CHART_MARKS)
+        assert all(m > 0 for m in charts_after), (lesson, "after the controls", charts_after)
         assert not outside, f"{lesson}: requests left the machine: {outside[:3]}"
-        print(f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, {len(sliders)} sliders, "
-              f"{n_charts} widget views; stderr: {_stderr(cells)}")
+        print(f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, "
+              f"{len(controls)} controls, {n_charts} widget views; stderr: {_stderr(cells)}")
     finally:
         page.close()
 
