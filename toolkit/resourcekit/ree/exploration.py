@@ -4,19 +4,26 @@ novelty against a labelled library, as one offline HTML report.
 ``python -m resourcekit explore DATA --out DIR`` or, in a notebook, ``ree.explore(df)``.
 
 What is computed (all through the toolkit's own functions, so units and detection limits are
-read exactly as :func:`resourcekit.ree.normalize` reads them):
+read exactly as :func:`resourcekit.ree.normalize` reads them; the steps are in
+:mod:`resourcekit.ree._explore_steps`, the charts in :mod:`resourcekit.ree._explore_charts`):
 
-- data quality: REE columns found with their unit, values reported below the detection limit
-  and replaced (policy ``bdl``, default ``"half"``: L/2), missing elements, rows dropped and why;
-- spider plots by group: median chondrite-normalised pattern (CI, McDonough & Sun 1995) with
-  the 10-90 % band of each group;
+- data quality: REE (and Y) columns found with their unit, values reported below the detection
+  limit and replaced (policy ``bdl``, default ``"half"``: L/2, while every ``ree`` function
+  defaults to ``"nan"``; the report header says which), every warning and every row dropped or
+  refused, with the reason;
+- spider plots by group: median pattern normalised to ``normalise_to`` (default CI chondrite,
+  McDonough & Sun 1995, named on every chart) with the 10-90 % band of each group; above
+  ``max_groups + 2`` groups the charts show the ``max_groups`` largest and "other", and the
+  spider plot becomes small multiples;
 - anomalies and ratios: Eu/Eu* = Eu_N / sqrt(Sm_N Gd_N), Ce/Ce* = Ce_N / sqrt(La_N Pr_N),
-  (La/Yb)_N and the REE sum, summarised by group;
-- lambdas (O'Neill 2016) lambda1 against lambda2;
+  (La/Yb)_N, (La/Sm)_N, (Gd/Yb)_N, the REE sum and LREE/HREE;
+- lambdas (O'Neill 2016) normalised to ``lambda_reference`` (default O'Neill 2016), with chi2;
 - a 2-D embedding (PCA by default; ``embedding="umap"`` or ``"tsne"``) of the clr coordinates;
-- samples unlike a labelled reference library (default: the shipped apatite set, O'Sullivan
-  et al. 2020) by the calibrated kNN novelty score of :mod:`resourcekit.ree.novelty`, with their
-  nearest classes.
+- samples unlike the rest of the file: a within-dataset kNN outlier score with conformal
+  p-values (always);
+- novelty against a labelled library, only when one is given (``library=``, ``--library
+  FILE``): no library fits every rock, so none is assumed;
+- ``tables["samples"]`` (``tables/samples.csv`` and ``.parquet``): one row per sample.
 
 Large data: a dask DataFrame or a folder of Parquet files is processed partition by partition
 on a Dask cluster (a local one by default, or ``scheduler="tcp://..."``); the quality counts,
@@ -42,7 +49,7 @@ from ._elements import REE
 
 __all__ = ["explore", "ExploreReport", "read_table"]
 
-_APATITE_CLASS = "Lithology (Lithology Code see explanati...)"
+
 _EMBEDDINGS = ("pca", "umap", "tsne")
 _MAX_CHART_ROWS = 5000
 
@@ -108,6 +115,7 @@ class ExploreReport:
     tables: dict[str, pd.DataFrame]
     charts: dict[str, Any] = field(repr=False)
     notes: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
 
     # -- rendering -------------------------------------------------------------------------
     def _svg(self, name: str) -> str:
@@ -128,9 +136,10 @@ class ExploreReport:
             spec = chart.to_dict()
             spec.pop("$schema", None)
             charts.append({
-                "id": f"chart-{i}", "name": name, "title": _CHART_TITLES.get(name, name),
+                "id": f"chart-{i}", "name": name, "title": self.titles.get(name, name),
                 "spec": json.dumps(spec).replace("</", "<\\/"),
                 "svg": self._svg(name) if mode == "svg" else None,
+                "rows": _data_rows(chart),
             })
         script = None
         if mode == "inline":
@@ -170,18 +179,17 @@ class ExploreReport:
         tables.mkdir(exist_ok=True)
         for name, table in self.tables.items():
             table.to_csv(tables / f"{name}.csv")
+        if "samples" in self.tables:
+            self.tables["samples"].to_parquet(tables / "samples.parquet")
         page.write_text(self.to_html(mode="interactive"), encoding="utf-8")
         return page
 
 
-_CHART_TITLES = {
-    "spider": "Spider plot by group (median, 10-90 % band)",
-    "anomalies": "Eu and Ce anomalies by group",
-    "ratios": "(La/Yb)_N against the REE sum",
-    "lambdas": "Lambdas (O'Neill 2016): lambda1 against lambda2",
-    "embedding": "Embedding of the clr coordinates, coloured by group",
-    "novelty": "Novelty against the reference library",
-}
+def _data_rows(chart: Any) -> int:
+    """Rows of the chart's own (top-level) data: marks the browser test expects."""
+    data = getattr(chart, "data", None)
+    return len(data) if isinstance(data, pd.DataFrame) else 0
+
 
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -197,22 +205,31 @@ th { background: #f3f3f3; } .note { color: #555; }
 {% if mode == "inline" %}<script>{{ script | safe }}</script>{% endif %}
 </head><body>
 <h1>{{ title }}</h1>
+<ul class="header">{% for h in quality.header %}<li>{{ h }}</li>{% endfor %}</ul>
 <h2>Data quality</h2>
 <p>{{ quality.summary }}</p>
 {{ tables["quality"] | table }}
 {% if quality.missing_elements %}
 <p>Missing REE (no column): {{ quality.missing_elements | join(", ") }}</p>
 {% else %}<p>All 14 REE have a column.</p>{% endif %}
-<h3>Rows dropped and why</h3>
+<p>{{ quality.yttrium }}</p>
+<h3>Rows dropped or refused, and why</h3>
 {{ tables["dropped"] | table }}
+<h3>Warnings ({{ quality.n_warnings }})</h3>
+{{ tables["warnings"] | table }}
 {% for n in notes %}<p class="note">{{ n }}</p>{% endfor %}
 <h2>Summary by group</h2>
 {{ tables["groups"] | table }}
 {% for c in charts %}
 <h2>{{ c.title }}</h2>
-<div class="chart" id="{{ c.id }}">{% if c.svg %}{{ c.svg | safe }}{% endif %}</div>
+<div class="chart" id="{{ c.id }}" data-name="{{ c.name }}" data-rows="{{ c.rows }}">
+{%- if c.svg %}{{ c.svg | safe }}{% endif %}</div>
+{% if c.name == "outliers" and "outliers_flagged" in tables %}
+<h3>Samples unlike the rest of this file (p = conformal p-value)</h3>
+{{ tables["outliers_flagged"] | table }}
+{% endif %}
 {% if c.name == "novelty" and "novel" in tables %}
-<h3>Samples unlike the reference library, with their nearest classes</h3>
+<h3>Samples unlike the library, with their nearest classes</h3>
 {{ tables["novel"] | table }}
 {% endif %}
 {% endfor %}
@@ -264,239 +281,39 @@ def _vega_bundle() -> str:
     return _BUNDLE
 
 
-# --------------------------------------------------------------------------------- steps
+# --------------------------------------------------------------------------------- explore
 def _progress(total: int, show: bool) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="explore", disable=not show, leave=False)
 
 
-def _quality_counts(frame: pd.DataFrame, units: Any, bdl: str) -> pd.DataFrame:
-    """Per REE column: values, empty cells, detection-limit replacements (one partition)."""
-    from .normalization import find_columns, normalize
-
-    cols = find_columns(frame.columns, REE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        norm = normalize(frame[list(cols.values())], units=units, bdl=bdl)
-    replaced = norm.attrs.get("bdl_replaced", {})
-    rows = []
-    for el, label in cols.items():
-        raw = frame[label]
-        text = raw.astype("string").str.strip()
-        empty = int((raw.isna() | text.isin(["", "NA", "NaN", "nan", "n.a.", "N/A"])).sum())
-        rows.append({"element": el, "rows": len(frame), "values": int(norm[el].notna().sum()),
-                     "empty cells": empty, "below detection limit": int(replaced.get(el, 0))})
-    return pd.DataFrame(rows, columns=["element", "rows", "values", "empty cells",
-                                       "below detection limit"])
-
-
-def _unit_of_column(label: str, units: Any) -> str:
-    from ..units import split_unit
-
-    try:
-        _, unit = split_unit(label)
-    except Exception:
-        unit = None
-    if unit is not None:
-        import re
-
-        written = re.search(r"[\[(]\s*([^\])]+?)\s*[\])]\s*$|_([^_\s]+)$", label)
-        text = next((g for g in written.groups() if g), None) if written else None
-        return text or str(unit)
-    if isinstance(units, dict):
-        return str(units.get(label, "?"))
-    return str(units) if units is not None else "?"
-
-
-def _group_series(frame: pd.DataFrame, group: str | None) -> pd.Series:
-    if group is None:
-        return pd.Series("all", index=frame.index, name="group")
-    if group not in frame.columns:
-        raise DataError(f"explore: group column {group!r} is not in the data; columns: "
-                        f"{list(frame.columns)[:15]}")
-    return frame[group].astype("string").fillna("(none)").astype(str).rename("group")
-
-
-def _row_features(frame: pd.DataFrame, units: Any, bdl: str) -> pd.DataFrame:
-    """Normalised REE, anomalies, ratios and sums of each row (pandas; one partition)."""
-    from . import anomalies
-    from .normalization import normalize
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        norm = normalize(frame, units=units, bdl=bdl)
-        present = [el for el in REE if el in norm.columns]
-        out = norm[present].astype("float64")
-        if {"Sm", "Eu", "Gd"} <= set(present):
-            out["Eu/Eu*"] = anomalies.eu_anomaly(norm[present], reference=None).to_numpy()
-        if {"La", "Ce", "Pr"} <= set(present):
-            out["Ce/Ce*"] = anomalies.ce_anomaly(norm[present], reference=None).to_numpy()
-        if {"La", "Yb"} <= set(present):
-            out["(La/Yb)_N"] = (norm["La"] / norm["Yb"]).to_numpy()
-        if len(present) == len(REE):  # the sum needs all 14 REE
-            sums = anomalies.ree_sums(frame, units=units, bdl=bdl)
-            out["sum REE [ppm]"] = sums["REE"].to_numpy()
-    return out
-
-
-def _lambda_features(frame: pd.DataFrame, units: Any, bdl: str) -> pd.DataFrame:
-    from .lambdas import lambdas
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return lambdas(frame, units=units, bdl=bdl)
-
-
-def _reference_library(reference: Any, label: str | None, units: Any,
-                       bdl: str) -> tuple[pd.DataFrame, pd.Series, str]:
-    if reference is None:
-        from .. import datasets
-
-        ref = datasets.load("osullivan2020_apatite")
-        return ref, ref[_APATITE_CLASS].astype(str), "apatite, O'Sullivan et al. (2020)"
-    name = "reference"
-    if isinstance(reference, (str, os.PathLike)):
-        name = Path(reference).name
-        reference = read_table(reference)
-        if not isinstance(reference, pd.DataFrame):
-            reference = reference.compute()
-    if not isinstance(reference, pd.DataFrame):
-        raise DataError("explore: reference must be a labelled table (file or DataFrame)")
-    candidates = [label] if label else ["label", "class", "Class", "Label", _APATITE_CLASS]
-    found = next((c for c in candidates if c and c in reference.columns), None)
-    if found is None:
-        raise DataError(f"explore: the reference library needs a label column; looked for "
-                        f"{candidates}; pass reference_label= (--reference-label)")
-    return reference, reference[found].astype(str), name
-
-
-def _novelty(sample_feats: pd.DataFrame, ref: pd.DataFrame, ref_labels: pd.Series,
-             units: Any, bdl: str, quantile: float) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from .normalization import normalize
-    from .novelty import NoveltyDetector, nearest_classes
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rnorm = normalize(ref, units=None, bdl=bdl)
-    common = [el for el in REE if el in sample_feats.columns and el in rnorm.columns]
-    if len(common) < 5:
-        raise DataError(f"explore: only {common} are shared with the reference library; "
-                        "novelty needs at least 5 REE")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        R = np.log(rnorm[common].astype("float64").where(rnorm[common] > 0))
-        S = np.log(sample_feats[common].where(sample_feats[common] > 0))
-    rok = np.isfinite(R.to_numpy()).all(axis=1) & ref_labels.notna().to_numpy()
-    sok = np.isfinite(S.to_numpy()).all(axis=1)
-    det = NoveltyDetector(quantile=quantile).fit(R[rok].to_numpy(), ref_labels[rok].to_numpy())
-    table = pd.DataFrame(index=S.index[sok])
-    if sok.any():
-        table["novelty"] = det.score(S[sok].to_numpy(), exclude_identical=True)
-        table["p_value"] = det.p_values(S[sok].to_numpy(), exclude_identical=True)
-        table["unlike_any"] = table["novelty"] > det.threshold_
-        near = nearest_classes(R[rok].to_numpy(), ref_labels[rok].to_numpy(),
-                               S[sok].to_numpy())
-        near.index = table.index
-        table = table.join(near)
-    info = {"elements": common, "threshold": det.threshold_, "n_reference": int(rok.sum()),
-            "n_scored": int(sok.sum()), "n_unlike": int(table.get("unlike_any",
-                                                                  pd.Series([])).sum()),
-            "n_identical": int(getattr(det, "n_identical_", 0))}
-    return table, info
-
-
-def _embedding(feats: pd.DataFrame, method: str) -> pd.DataFrame | None:
-    from ..compositional import clr
-    from ._embed import embed
-
-    present = [el for el in REE if el in feats.columns]
-    vals = feats[present]
-    ok = (vals > 0).all(axis=1) & np.isfinite(vals).all(axis=1)
-    if ok.sum() < 5 or len(present) < 3:
-        return None
-    coords = clr(vals[ok])
-    return embed(coords, method)
-
-
-# --------------------------------------------------------------------------------- charts
-def _charts(spider: pd.DataFrame, rows: pd.DataFrame, emb: pd.DataFrame | None,
-            novel: pd.DataFrame | None) -> dict[str, Any]:
-    import altair as alt
-
-    charts: dict[str, Any] = {}
-    order = [el for el in REE if el in set(spider["element"])]
-    base = alt.Chart(spider).encode(
-        x=alt.X("element:N", sort=order, title=None),
-        color=alt.Color("group:N", title="group"))
-    band = base.mark_area(opacity=0.15).encode(
-        y=alt.Y("p10:Q", scale=alt.Scale(type="log"), title="sample / CI chondrite"),
-        y2="p90:Q")
-    line = base.mark_line(point=True).encode(
-        y="median:Q", tooltip=["group:N", "element:N", alt.Tooltip("median:Q", format=".3g")])
-    select = alt.selection_point(fields=["group"], bind="legend")
-    charts["spider"] = (band + line).add_params(select).transform_filter(select).properties(
-        width=600, height=320)
-    long = rows.melt(id_vars=["group"], value_vars=[c for c in ("Eu/Eu*", "Ce/Ce*")
-                                                     if c in rows.columns],
-                     var_name="anomaly", value_name="value").dropna()
-    long = long[long["value"] > 0]
-    if len(long):
-        charts["anomalies"] = alt.Chart(long).mark_boxplot().encode(
-            x=alt.X("group:N"), y=alt.Y("value:Q", scale=alt.Scale(type="log")),
-            color="group:N", column=alt.Column("anomaly:N", title=None)).properties(
-            width=260, height=260)
-    if {"(La/Yb)_N", "sum REE [ppm]"} <= set(rows.columns):
-        r = rows[["group", "(La/Yb)_N", "sum REE [ppm]"]].dropna()
-        r = r[(r["(La/Yb)_N"] > 0) & (r["sum REE [ppm]"] > 0)]
-        if len(r):
-            charts["ratios"] = alt.Chart(r).mark_circle(size=18, opacity=0.6).encode(
-                x=alt.X("sum REE [ppm]:Q", scale=alt.Scale(type="log")),
-                y=alt.Y("(La/Yb)_N:Q", scale=alt.Scale(type="log")),
-                color="group:N").properties(width=420, height=320).interactive()
-    if {"lambda1", "lambda2"} <= set(rows.columns):
-        lam = rows[["group", "lambda1", "lambda2"]].dropna()
-        if len(lam):
-            charts["lambdas"] = alt.Chart(lam).mark_circle(size=18, opacity=0.6).encode(
-                x="lambda1:Q", y="lambda2:Q", color="group:N").properties(
-                width=420, height=320).interactive()
-    if emb is not None:
-        e = emb.copy()
-        e.columns = ["d1", "d2"][: e.shape[1]]
-        e["group"] = rows.loc[e.index, "group"].to_numpy()
-        method = emb.attrs.get("method", "")
-        charts["embedding"] = alt.Chart(e.reset_index(drop=True)).mark_circle(
-            size=18, opacity=0.7).encode(
-            x=alt.X("d1:Q", title=f"{method} 1"), y=alt.Y("d2:Q", title=f"{method} 2"),
-            color="group:N").properties(width=420, height=380).interactive()
-    if novel is not None and len(novel):
-        n = novel.reset_index(drop=True)[["novelty", "unlike_any", "class1"]].copy()
-        threshold = alt.param(name="threshold", value=float(novel.attrs.get("threshold", 1.0)))
-        charts["novelty"] = alt.Chart(n).mark_bar().encode(
-            x=alt.X("novelty:Q", bin=alt.Bin(maxbins=40), title="novelty score"),
-            y=alt.Y("count():Q"),
-            color=alt.Color("unlike_any:N", title="unlike any class")).add_params(
-            threshold).properties(width=420, height=240)
-    return charts
-
-
-# --------------------------------------------------------------------------------- explore
 def explore(
     data: Any,
     *,
     group: str | None = None,
+    id: str | None = None,  # noqa: A002 - the issue's public name (--id)
+    units: Any = None,
+    normalise_to: str = "CI_McDonoughSun1995",
+    lambda_reference: str = "CI_ONeill2016",
+    yttrium: Any = None,
+    bdl: str = "half",
+    library: Any = None,
+    library_label: str | None = None,
     reference: Any = None,
     reference_label: str | None = None,
-    units: Any = None,
-    bdl: str = "half",
+    max_groups: int = 8,
     embedding: str = "pca",
     novelty_quantile: float = 0.95,
+    outlier_quantile: float = 0.95,
     sample_size: int = 2000,
     scheduler: Any = None,
     progress: bool = True,
     random_state: int = 0,
     title: str | None = None,
 ) -> ExploreReport:
-    """Explore an REE table: quality, spider plots, anomalies, lambdas, embedding, novelty.
+    """Explore an REE table: quality, spider plots, anomalies, lambdas, embedding, outliers,
+    and novelty against a library when one is given.
 
     Parameters
     ----------
@@ -504,22 +321,43 @@ def explore(
         One analysis per row; REE columns with units in their names (``La [mg/kg]``,
         ``LA(PPM)``, ``La_ppm``) or ``units=``. A path is read by :func:`read_table`.
     group : str, optional
-        Column whose values colour the charts and split the summaries.
-    reference : path or DataFrame, optional
-        Labelled library for novelty (default: the shipped apatite set).
-    reference_label : str, optional
-        Its label column (default: ``label``/``class``, or the apatite class column).
+        Column whose values colour the charts and split the summaries (``--group``).
+    id : str, optional
+        Column of sample IDs, used in every table, tooltip and ``samples.csv`` (``--id``);
+        default: the row position.
     units : str or dict, optional
-        Unit of REE columns whose names carry none.
+        Unit of REE columns whose names carry none (``--units``).
+    normalise_to : str
+        Reference composition for X_N, anomalies, ratios, embedding and novelty
+        (``--normalise-to``; :func:`~resourcekit.ree.reference_names`).
+    lambda_reference : str
+        Reference composition of the lambdas (``--lambda-reference``; O'Neill 2016 by default,
+        the basis of his lambdas).
+    yttrium : str or False, optional
+        The column that holds yttrium (``--yttrium COLUMN``; its unit from its name or
+        ``units``), or False to leave Y out (``--no-yttrium``). Default: the reader's rule
+        (:func:`~resourcekit.ree.find_columns`), reported in the data-quality section.
     bdl : {"nan", "half", "limit"}
-        Detection-limit policy (default ``"half"``: L/2; log-ratios need positive values).
+        Detection-limit policy (``--bdl``; default ``"half"``: L/2, because log-ratios need
+        positive values; the ``ree`` functions default to ``"nan"``).
+    library : path or DataFrame, optional
+        Labelled library for novelty (``--library FILE``). Without one, novelty is off: no
+        shipped library fits every rock type.
+    library_label : str, optional
+        Its label column (default ``label`` or ``class``).
+    reference, reference_label
+        Former names of ``library`` and ``library_label`` (``reference=False``: no library).
+    max_groups : int
+        Above ``max_groups + 2`` groups the charts show the ``max_groups`` largest and "other"
+        (``--max-groups``); tables keep every group.
     embedding : {"pca", "umap", "tsne"}
         2-D embedding of the clr coordinates of complete patterns.
-    novelty_quantile : float
-        Threshold of the novelty score: this quantile of the library's leave-one-out scores.
+    novelty_quantile, outlier_quantile : float
+        Flag threshold: this quantile of the leave-one-out scores (library; this file).
     sample_size : int
-        Rows used for row-level charts, the embedding and novelty when the data are larger
-        (random sample, ``random_state``); summaries and counts use every row.
+        Rows used for row-level charts, the embedding, outliers and novelty when the data are
+        larger (random sample, ``random_state``); summaries, counts and ``samples.csv`` use
+        every row (pandas input).
     scheduler : str or dask Client, optional
         For dask data: an address ``"tcp://host:8786"``, a ``Client``, or None (a local
         cluster, started and closed here).
@@ -535,26 +373,77 @@ def explore(
     >>> df = pd.DataFrame({"La_ppm": [30.0, 40.0, 20.0, 35.0, 25.0, 33.0],
     ...                    "Ce_ppm": [60.0, 80.0, 45.0, 70.0, 50.0, 66.0],
     ...                    "Yb_ppm": ["<0.05", 2.0, 1.5, 1.8, 1.2, 1.6]})
-    >>> rep = explore(df, progress=False, reference=False)
+    >>> rep = explore(df, progress=False)
     >>> int(rep.tables["quality"].loc["Yb", "below detection limit"])
     1
     """
+    from ._explore_steps import Options
+
     if embedding not in _EMBEDDINGS:
         raise OptionError(f"explore: embedding = {embedding!r}; use one of {list(_EMBEDDINGS)}")
     if int(sample_size) < 10:
         raise OptionError(f"explore: sample_size = {sample_size!r}; use at least 10")
+    if library is None and reference is not None and reference is not False:
+        library = reference
+    library_label = library_label or reference_label
+    _check_reference(normalise_to, "normalise_to")
+    _check_reference(lambda_reference, "lambda_reference")
+    opts = Options(units=units, normalise_to=normalise_to, lambda_reference=lambda_reference,
+                   bdl=bdl, id=id, group=group, yttrium=yttrium, max_groups=int(max_groups))
     source = None
     if isinstance(data, (str, os.PathLike)):
         source = str(data)
         data = read_table(data)
     from ._dask import is_dask
 
-    if is_dask(data):
-        return _explore_dask(data, group=group, reference=reference,
-                             reference_label=reference_label, units=units, bdl=bdl,
-                             embedding=embedding, novelty_quantile=novelty_quantile,
-                             sample_size=sample_size, scheduler=scheduler, progress=progress,
-                             random_state=random_state, title=title, source=source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if is_dask(data):
+            report = _explore_dask(data, opts, library=library, library_label=library_label,
+                                   embedding=embedding, novelty_quantile=novelty_quantile,
+                                   outlier_quantile=outlier_quantile, sample_size=sample_size,
+                                   scheduler=scheduler, progress=progress,
+                                   random_state=random_state, title=title, source=source)
+        else:
+            report = _explore_frame(data, opts, library=library, library_label=library_label,
+                                    embedding=embedding, novelty_quantile=novelty_quantile,
+                                    outlier_quantile=outlier_quantile, sample_size=sample_size,
+                                    progress=progress, random_state=random_state, title=title,
+                                    source=source)
+    _add_warnings(report, caught)
+    return report
+
+
+def _check_reference(name: Any, option: str) -> None:
+    from .references import reference_names
+
+    if not isinstance(name, str) or name not in reference_names():
+        flag = "--" + option.replace("_", "-")
+        raise OptionError(f"explore: {option} = {name!r} ({flag}); use one of "
+                          f"{reference_names()}")
+
+
+def _add_warnings(report: ExploreReport, caught: list[Any]) -> None:
+    """Every warning raised while exploring, counted by kind and message."""
+    seen: dict[tuple[str, str], int] = {}
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)) or \
+                "tqdm" in str(w.filename):
+            continue
+        key = (w.category.__name__, str(w.message))
+        seen[key] = seen.get(key, 0) + 1
+    table = pd.DataFrame([{"warning": k, "message": m, "times": n}
+                          for (k, m), n in seen.items()], columns=["warning", "message", "times"])
+    report.tables["warnings"] = table
+    report.quality["n_warnings"] = int(table["times"].sum()) if len(table) else 0
+
+
+def _explore_frame(data: Any, opts: Any, *, library: Any, library_label: Any, embedding: str,
+                   novelty_quantile: float, outlier_quantile: float, sample_size: int,
+                   progress: bool, random_state: int, title: str | None,
+                   source: str | None) -> ExploreReport:
+    from . import _explore_steps as steps
+
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"explore: data must be a DataFrame, a dask DataFrame or a path, got "
                         f"{type(data).__name__}")
@@ -562,150 +451,211 @@ def explore(
         dup = list(data.columns[data.columns.duplicated()])
         raise DataError(f"explore: duplicate column names {dup}")
     bar = _progress(6, progress)
-    bar.set_postfix_str("quality")
-    quality_rows = _quality_counts(data, units, bdl)
+    bar.set_postfix_str("quality, patterns, anomalies, lambdas")
+    frame, opts = steps.prepare(data, opts)
+    rows, quality_rows, not_fitted = steps.row_table(frame, opts)
     bar.update()
-    bar.set_postfix_str("patterns and anomalies")
-    feats = _row_features(data, units, bdl)
-    groups = _group_series(data, group)
-    bar.update()
-    bar.set_postfix_str("lambdas")
-    lam = _lambda_features(data, units, bdl)
-    bar.update()
-    rows = feats.join(lam[[c for c in ("lambda1", "lambda2") if c in lam.columns]])
-    rows["group"] = groups.to_numpy()
     sample = rows
     if len(rows) > sample_size:
         sample = rows.sample(sample_size, random_state=random_state)
-    emb, novel, info = _embedding_and_novelty(bar, sample, embedding, "", reference,
-                                              reference_label, units, bdl, novelty_quantile)
+    present = [el for el in REE if el in rows.columns]
+    dropped = steps.dropped_frame(steps.dropped_counts(rows, not_fitted), len(present),
+                                  len(rows))
+    emb, outl, novel, info = _scores(bar, sample, present, embedding, "", library,
+                                     library_label, opts, novelty_quantile, outlier_quantile)
     report = _assemble(data_name=source or "DataFrame", n_rows=len(data),
-                       quality_rows=quality_rows, columns=list(data.columns), rows=rows,
-                       sample=sample, emb=emb, novel=novel, info=info, units=units, bdl=bdl,
-                       title=title, group=group)
+                       quality_rows=quality_rows, columns=list(frame.columns), rows=rows,
+                       sample=sample, emb=emb, outl=outl, novel=novel, info=info, opts=opts,
+                       title=title, dropped=dropped)
     bar.update()
     bar.close()
     return report
 
 
-def _embedding_and_novelty(bar: Any, sample: pd.DataFrame, embedding: str, note: str,
-                           reference: Any, reference_label: Any, units: Any, bdl: Any,
-                           novelty_quantile: float) -> tuple[Any, Any, Any]:
-    """The report's embedding and novelty steps on ``sample``, each one step of ``bar``."""
-    bar.set_postfix_str(f"embedding ({embedding}{', ' + note if note else ''})")
-    emb = _embedding(sample, embedding)
+def _scores(bar: Any, sample: pd.DataFrame, present: list[str], embedding: str, note: str,
+            library: Any, library_label: Any, opts: Any, novelty_quantile: float,
+            outlier_quantile: float) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Embedding, within-dataset outliers and (with a library) novelty, on ``sample``."""
+    from . import _explore_steps as steps
+
+    suffix = f", {note}" if note else ""
+    bar.set_postfix_str(f"embedding ({embedding}{suffix})")
+    emb = steps.embedding(sample, present, embedding)
     bar.update()
-    bar.set_postfix_str(f"novelty ({note})" if note else "novelty")
-    novel, info = _novelty_step(sample, reference, reference_label, units, bdl,
-                                novelty_quantile)
+    bar.set_postfix_str("outliers")
+    outl, out_info = steps.outliers(sample, present, outlier_quantile)
     bar.update()
-    return emb, novel, info
-
-
-def _novelty_step(sample: pd.DataFrame, reference: Any, reference_label: str | None,
-                  units: Any, bdl: str, quantile: float) -> tuple[pd.DataFrame | None, dict]:
-    if reference is False:
-        return None, {"skipped": "no reference library (reference=False)"}
-    ref, labels, name = _reference_library(reference, reference_label, units, bdl)
-    table, info = _novelty(sample, ref, labels, units, bdl, quantile)
-    table.attrs["threshold"] = info["threshold"]
-    info["library"] = name
-    info["classes"] = sorted(labels.dropna().unique())
-    return table, info
-
-
-def _dropped_table(rows: pd.DataFrame, n_rows: int) -> pd.DataFrame:
-    present = [el for el in REE if el in rows.columns]
-    vals = rows[present]
-    none = int(vals.isna().all(axis=1).sum())
-    incomplete = int((~(vals > 0).all(axis=1)).sum()) - none
-    return _dropped_frame(none, incomplete, len(present), n_rows)
-
-
-def _dropped_frame(none: int, incomplete: int, n_present: int, n_rows: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"reason": "no REE value at all", "rows": none,
-          "effect": "left out of every chart and summary"},
-         {"reason": f"incomplete pattern (fewer than {n_present} positive REE)",
-          "rows": incomplete,
-          "effect": "left out of the embedding and novelty (medians and anomalies use the "
-                    "values present)"}]).set_index("reason").assign(of=n_rows)
+    info: dict[str, Any] = {"outliers": out_info}
+    novel = None
+    if library is None or library is False:
+        info["skipped"] = ("off: no library given (pass --library FILE, or library= in "
+                           "Python, with a labelled set of your own rock or mineral type)")
+    else:
+        bar.set_postfix_str("novelty")
+        lib, labels, name = steps.read_library(library, library_label)
+        novel, ninfo = steps.novelty(sample, lib, labels, opts, novelty_quantile)
+        info.update(ninfo, library=name)
+    bar.update()
+    return emb, outl, novel, info
 
 
 def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, columns: list[Any],
               rows: pd.DataFrame, sample: pd.DataFrame, emb: pd.DataFrame | None,
-              novel: pd.DataFrame | None, info: dict[str, Any], units: Any, bdl: str,
-              title: str | None, group: str | None,
-              spider: pd.DataFrame | None = None, groups_table: pd.DataFrame | None = None,
-              dropped: pd.DataFrame | None = None) -> ExploreReport:
+              outl: pd.DataFrame | None, novel: pd.DataFrame | None, info: dict[str, Any],
+              opts: Any, title: str | None, dropped: pd.DataFrame,
+              spider: pd.DataFrame | None = None,
+              groups_table: pd.DataFrame | None = None) -> ExploreReport:
+    from . import _explore_charts as charts_mod
+    from . import _explore_steps as steps
     from .normalization import BDL_POLICIES, find_columns
 
-    cols = find_columns(columns, REE)
+    cols = find_columns(columns, opts.elements, units=opts.units)
     q = quality_rows.groupby("element", sort=False).sum(numeric_only=True)
-    q = q.reindex([el for el in REE if el in q.index])
+    q = q.reindex([el for el in opts.elements if el in q.index])
     q.insert(0, "column", [cols[el] for el in q.index])
-    q.insert(1, "unit", [_unit_of_column(cols[el], units) for el in q.index])
+    q.insert(1, "unit", [_unit_of_column(cols[el], opts.units) for el in q.index])
     missing = [el for el in REE if el not in cols]
     n_bdl = int(q["below detection limit"].sum())
+    ref, lref = steps.citation(opts.normalise_to), steps.citation(opts.lambda_reference)
     summary = (f"{n_rows} rows, {len(columns)} columns; {len(cols)} REE columns found; "
                f"{n_bdl} values reported below the detection limit replaced by policy "
-               f"bdl={bdl!r} ({BDL_POLICIES[bdl]}).")
+               f"bdl={opts.bdl!r} ({BDL_POLICIES[opts.bdl]}).")
+    header = [
+        f"Normalised to {opts.normalise_to} ({ref}): spider plot, anomalies, ratios, "
+        "embedding, outliers and novelty.",
+        f"Lambdas normalised to {opts.lambda_reference} ({lref}).",
+        f"Detection limits: bdl={opts.bdl!r} ({BDL_POLICIES[opts.bdl]})"
+        + (" - not the ree functions' default bdl='nan' (left missing)."
+           if opts.bdl != "nan" else "."),
+        "Units: from the column names" + (f", else {opts.units!r}." if opts.units else "."),
+    ]
     if spider is None:
-        present = [el for el in REE if el in rows.columns]
-        long = rows.melt(id_vars=["group"], value_vars=present, var_name="element",
-                         value_name="x").dropna()
-        long = long[long["x"] > 0]
-        spider = long.groupby(["group", "element"])["x"].quantile([0.1, 0.5, 0.9]).unstack()
-        spider.columns = ["p10", "median", "p90"]
-        spider = spider.reset_index()
+        spider = charts_mod.spider_long(rows)
     if groups_table is None:
-        agg = {c: "median" for c in ("Eu/Eu*", "Ce/Ce*", "(La/Yb)_N", "sum REE [ppm]",
-                                     "lambda1", "lambda2") if c in rows.columns}
+        agg = {c: "median" for c in steps.SCALARS + ("lambda1", "lambda2") if c in rows.columns}
         groups_table = rows.groupby("group").agg(agg).rename(columns=lambda c: f"median {c}")
         groups_table.insert(0, "rows", rows.groupby("group").size())
-    if dropped is None:
-        dropped = _dropped_table(rows, n_rows)
     chart_rows = sample if len(sample) <= _MAX_CHART_ROWS else sample.sample(
         _MAX_CHART_ROWS, random_state=0)
-    charts = _charts(spider, chart_rows, emb, novel)
-    tables = {"quality": q, "dropped": dropped, "groups": groups_table, "spider": spider}
+    lumped = steps.lump_groups(chart_rows["group"], opts.max_groups)
+    chart_spider = spider
+    if (lumped != chart_rows["group"]).any():
+        chart_rows = chart_rows.assign(group=lumped)
+        chart_spider = charts_mod.spider_long(
+            rows.assign(group=steps.lump_groups(rows["group"], opts.max_groups)))
+    charts = charts_mod.build(chart_spider, chart_rows, emb, outl, novel,
+                              ref=opts.normalise_to, lref=opts.lambda_reference,
+                              library=info.get("library"))
+    titles = {k: v.format(ref=opts.normalise_to, lref=opts.lambda_reference,
+                          library=info.get("library", "")) for k, v in charts_mod.TITLES.items()}
+    present = [el for el in opts.elements if el in rows.columns]
+    tables = {"quality": q, "dropped": dropped, "groups": groups_table, "spider": spider,
+              "samples": steps.samples_table(rows, present, outl, novel, opts.normalise_to)}
     notes = []
-    if len(sample) < len(rows) or len(sample) < n_rows:
-        notes.append(f"Row-level charts, embedding and novelty use a random sample of "
+    if len(sample) < n_rows:
+        notes.append(f"Row-level charts, embedding, outliers and novelty use a random sample of "
                      f"{len(sample)} of {n_rows} rows.")
+    if lumped.nunique() < chart_rows.get("group", lumped).nunique() or "other" in set(lumped):
+        notes.append(f"{rows['group'].nunique()} groups: the charts show the "
+                     f"{opts.max_groups} largest and 'other' (max_groups, --max-groups); the "
+                     "tables keep every group.")
     if emb is not None:
         notes.append(f"Embedding: {emb.attrs.get('method')} of the clr coordinates of "
                      f"{len(emb)} complete patterns (cache: {emb.attrs.get('cache')}).")
+    oinfo = info.get("outliers", {})
+    if outl is not None:
+        tables["outliers"] = outl
+        tables["outliers_flagged"] = outl[outl["outlier"]].sort_values(
+            "outlier score", ascending=False).join(rows["group"])
+        notes.append(
+            f"Outliers within this file: kNN distance (standardised ln X_N) of each of "
+            f"{oinfo['n_scored']} complete patterns to the others, each scored without itself; "
+            f"conformal p-value against the same leave-one-out scores; {oinfo['n_flagged']} "
+            f"beyond their {oinfo['quantile']:.0%} quantile ({oinfo['threshold']:.3g}).")
+    else:
+        notes.append(f"Outliers: skipped ({oinfo.get('skipped')}).")
     if novel is not None:
         tables["novelty"] = novel
-        flagged = novel[novel["unlike_any"]].sort_values("novelty", ascending=False)
-        tables["novel"] = flagged
+        tables["novel"] = novel[novel["unlike_any"]].sort_values("novelty", ascending=False)
         notes.append(
             f"Novelty: kNN distance (k=2, standardised ln X_N of {', '.join(info['elements'])}) "
             f"to the library {info['library']} ({info['n_reference']} complete analyses, "
             f"classes {', '.join(info['classes'])}); threshold {info['threshold']:.3g} = the "
             f"library's leave-one-out quantile; {info['n_unlike']} of {info['n_scored']} "
-            "scored samples unlike any class."
+            "scored samples unlike any class. A flag means unlike these classes, and says "
+            "nothing where the library holds no rock of this kind."
             + (f" {info['n_identical']} samples are in the library itself: each is scored "
                "without its own copy." if info.get("n_identical") else ""))
-    elif "skipped" in info:
-        notes.append(f"Novelty: skipped ({info['skipped']}).")
+    else:
+        notes.append(f"Novelty against a library: {info.get('skipped')}.")
     name = title or f"REE exploration: {Path(data_name).name}"
+    yttrium = ("Yttrium: read from column " + repr(cols["Y"]) + "." if "Y" in cols else
+               "Yttrium: not read (no column, --no-yttrium, or a 'Y' read as a coordinate: "
+               "see the warnings; pass --yttrium COLUMN if it is yttrium).")
     quality = {"summary": summary, "missing_elements": missing, "n_rows": n_rows,
-               "n_bdl": n_bdl, "group": group}
-    return ExploreReport(html.unescape(name), quality, tables, charts, notes)
+               "n_bdl": n_bdl, "group": opts.group, "header": header, "yttrium": yttrium,
+               "normalise_to": opts.normalise_to, "lambda_reference": opts.lambda_reference,
+               "bdl": opts.bdl, "n_warnings": 0}
+    return ExploreReport(html.unescape(name), quality, tables, charts, notes, titles)
+
+
+def _unit_of_column(label: str, units: Any) -> str:
+    from ..units import split_unit
+
+    try:
+        _, unit = split_unit(label)
+    except Exception:  # noqa: BLE001 - shown as '?'
+        unit = None
+    if unit is not None:
+        import re
+
+        written = re.search(r"[\[(]\s*([^\])]+?)\s*[\])]\s*$|_([^_\s]+)$", label)
+        text = next((g for g in written.groups() if g), None) if written else None
+        return text or str(unit)
+    if isinstance(units, dict):
+        return str(units.get(label, "?"))
+    return str(units) if units is not None else "?"
 
 
 # --------------------------------------------------------------------------------- dask
-def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_label: str | None,
-                  units: Any, bdl: str, embedding: str, novelty_quantile: float,
-                  sample_size: int, scheduler: Any, progress: bool, random_state: int,
-                  title: str | None, source: str | None) -> ExploreReport:
+def _partition_summary(frame: pd.DataFrame, opts: Any, part: int, frac: float,
+                       seed: int) -> dict[str, Any]:
+    """Everything the report needs from one partition, in one pass: quality counts, dropped
+    counts, per-group sums and counts of logs (exact geometric means when added up), a random
+    sample of rows, and the warnings raised."""
+    from . import _explore_steps as steps
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame, o = steps.prepare(frame, opts)
+        if opts.id is None:
+            frame.index = pd.Index([f"{part}:{j}" for j in range(len(frame))], name="row")
+        rows, quality, not_fitted = steps.row_table(frame, o)
+    counts = steps.dropped_counts(rows, not_fitted)
+    present = [el for el in o.elements if el in rows.columns]
+    scalar = [c for c in steps.SCALARS if c in rows.columns]
+    lam = [c for c in ("lambda1", "lambda2") if c in rows.columns]
+    vals = rows[present + scalar].where(rows[present + scalar] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(vals.astype("float64")).join(rows[lam])
+    grouped = logs.groupby(rows["group"])
+    return {"quality": quality, "counts": counts, "sums": grouped.sum(min_count=1),
+            "n": grouped.count(), "size": rows.groupby("group").size(),
+            "sample": rows.sample(frac=frac, random_state=seed + part) if frac < 1 else rows,
+            "elements": o.elements, "present": present, "scalar": scalar, "lam": lam,
+            "warnings": [(w.category, str(w.message)) for w in caught]}
+
+
+def _explore_dask(ddf: Any, opts: Any, *, library: Any, library_label: Any, embedding: str,
+                  novelty_quantile: float, outlier_quantile: float, sample_size: int,
+                  scheduler: Any, progress: bool, random_state: int, title: str | None,
+                  source: str | None) -> ExploreReport:
+    import dask
     from distributed import Client, LocalCluster
 
-    if group is not None and group not in ddf.columns:
-        raise DataError(f"explore: group column {group!r} is not in the data; columns: "
-                        f"{list(ddf.columns)[:15]}")
+    from . import _explore_steps as steps
+
+    steps.prepare(ddf.partitions[0].head(5, npartitions=1, compute=True), opts)  # checks
     own = None
     made_client = True  # a Client made here is closed here; one passed in is left open
     if scheduler is None:
@@ -718,94 +668,65 @@ def _explore_dask(ddf: Any, *, group: str | None, reference: Any, reference_labe
         client, made_client = scheduler, False
     bar = _progress(5, progress)
     try:
-        meta_q = _quality_counts(ddf.partitions[0].head(20, npartitions=1, compute=True),
-                                 units, bdl).iloc[:0]
-        bar.set_postfix_str("quality (all rows)")
-        q = ddf.map_partitions(_quality_counts, units, bdl, meta=meta_q)
-        keep = list(ddf.columns)
-
-        def part_rows(frame: pd.DataFrame) -> pd.DataFrame:
-            out = _row_features(frame[keep], units, bdl)
-            lam = _lambda_features(frame[keep], units, bdl)
-            for c in ("lambda1", "lambda2"):
-                if c in lam.columns:
-                    out[c] = lam[c].to_numpy()
-            out["group"] = _group_series(frame, group).to_numpy()
-            return out
-
-        head = ddf.partitions[0].head(50, npartitions=1, compute=True)
-        meta_r = part_rows(head).iloc[:0]
-        rows = ddf.map_partitions(part_rows, meta=meta_r)
-        present = [el for el in REE if el in meta_r.columns]
-        scalar = [c for c in ("Eu/Eu*", "Ce/Ce*", "(La/Yb)_N", "sum REE [ppm]", "lambda1",
-                              "lambda2") if c in meta_r.columns]
-
-        def part_logs(frame: pd.DataFrame) -> pd.DataFrame:
-            vals = frame[present + scalar].where(frame[present + scalar] > 0)
-            if "lambda1" in scalar:  # lambdas may be negative: averaged as they are
-                vals[["lambda1", "lambda2"]] = frame[["lambda1", "lambda2"]]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                logs = np.log(vals[[c for c in vals.columns if not c.startswith("lambda")]])
-            out = logs.join(vals[[c for c in vals.columns if c.startswith("lambda")]])
-            out["group"] = frame["group"].to_numpy()
-            none = frame[present].isna().all(axis=1)
-            out["_none"] = none.astype("int64")
-            out["_incomplete"] = (~(frame[present] > 0).all(axis=1) & ~none).astype("int64")
-            out["_n"] = 1
-            return out
-
-        logs = rows.map_partitions(part_logs)
-        grouped = logs.groupby("group")
-        n = len(ddf.columns)
-        bar.update()
-        bar.set_postfix_str("summaries (all rows)")
-        import dask
-
+        bar.set_postfix_str("quality, patterns, lambdas (all rows)")
         n_total = max(1, int(len(ddf)))
         frac = min(1.0, 1.2 * sample_size / n_total)
-        q_total, means, counts, sample = dask.compute(
-            q, grouped[[c for c in logs.columns if c not in ("group",)
-                        and not c.startswith("_")]].mean(),
-            grouped[["_n", "_none", "_incomplete"]].sum(),
-            rows.sample(frac=frac, random_state=random_state))
+        parts = [dask.delayed(_partition_summary)(p, opts, i, frac, random_state)
+                 for i, p in enumerate(ddf.to_delayed())]
+        done = dask.compute(*parts)
         bar.update()
     finally:
         if made_client:
             client.close()
         if own is not None:
             own.close()
-    n_rows = int(counts["_n"].sum())
+    for d in done:
+        for category, message in d["warnings"]:
+            warnings.warn(message, category, stacklevel=2)
+    first = done[0]
+    opts = steps._replace(opts, elements=first["elements"])
+    present, scalar, lam = first["present"], first["scalar"], first["lam"]
+    ree_present = [el for el in REE if el in present]
+    sums = pd.concat([d["sums"] for d in done]).groupby(level=0).sum(min_count=1)
+    ns = pd.concat([d["n"] for d in done]).groupby(level=0).sum()
+    means = sums / ns
+    size = pd.concat([d["size"] for d in done]).groupby(level=0).sum()
+    counts: dict[str, int] = {}
+    for d in done:
+        for k, v in d["counts"].items():
+            counts[k] = counts.get(k, 0) + v
+    sample = pd.concat([d["sample"] for d in done])
+    n_rows = int(size.sum())
     if len(sample) > sample_size:
         sample = sample.sample(sample_size, random_state=random_state)
-    # Geometric means per group for the spider (all rows), band from the sample.
-    spider_rows = []
     band = sample.melt(id_vars=["group"], value_vars=present, var_name="element",
                        value_name="x").dropna()
     band = band[band["x"] > 0].groupby(["group", "element"])["x"].quantile([0.1, 0.9]).unstack()
+    spider_rows = []
     for g_name, row in means.iterrows():
         for el in present:
             lo, hi = (band.loc[(g_name, el)].tolist() if (g_name, el) in band.index
                       else (np.nan, np.nan))
             spider_rows.append({"group": g_name, "element": el,
                                 "median": float(np.exp(row[el])), "p10": lo, "p90": hi})
-    spider = pd.DataFrame(spider_rows)
     groups_table = pd.DataFrame(index=means.index)
-    groups_table["rows"] = counts["_n"]
+    groups_table["rows"] = size
     for c in scalar:
-        label = "geometric mean" if not c.startswith("lambda") else "mean"
-        groups_table[f"{label} {c}"] = np.exp(means[c]) if not c.startswith("lambda") \
-            else means[c]
-    dropped = _dropped_frame(int(counts["_none"].sum()), int(counts["_incomplete"].sum()),
-                             len(present), n_rows)
-    emb, novel, info = _embedding_and_novelty(bar, sample, embedding, "sample", reference,
-                                              reference_label, units, bdl, novelty_quantile)
+        groups_table[f"geometric mean {c}"] = np.exp(means[c])
+    for c in lam:
+        groups_table[f"mean {c}"] = means[c]
+    dropped = steps.dropped_frame(counts, len(ree_present), n_rows)
+    emb, outl, novel, info = _scores(bar, sample, ree_present, embedding, "sample", library,
+                                     library_label, opts, novelty_quantile, outlier_quantile)
     report = _assemble(data_name=source or "dask DataFrame", n_rows=n_rows,
-                       quality_rows=q_total, columns=list(ddf.columns)[:n], rows=sample,
-                       sample=sample, emb=emb, novel=novel, info=info, units=units, bdl=bdl,
-                       title=title, group=group, spider=spider, groups_table=groups_table,
-                       dropped=dropped)
+                       quality_rows=pd.concat([d["quality"] for d in done]),
+                       columns=list(ddf.columns), rows=sample, sample=sample, emb=emb,
+                       outl=outl, novel=novel, info=info, opts=opts, title=title,
+                       dropped=dropped, spider=pd.DataFrame(spider_rows),
+                       groups_table=groups_table)
     report.notes.insert(0, f"Processed with Dask, {ddf.npartitions} partitions; group "
-                           "summaries are geometric means over all rows.")
+                           "summaries are geometric means over all rows; samples.csv holds "
+                           f"the random sample of {len(sample)} rows.")
     bar.update()
     bar.close()
     return report
