@@ -95,7 +95,8 @@ def _solve_bilinear(prob: _Problem, mask: np.ndarray, **kw: Any) -> dict[str, An
     sparse_stats = solver == "sparse" or (
         solver == "auto" and prob.n * prob.ncol > _SPARSE_BILINEAR_MIN)
     return _solve_dense(prob, mask, max_iter=kw["max_iter"], tol=kw["tol"], z0=kw.get("z0"),
-                        stats="sparse" if sparse_stats else "dense")
+                        stats="sparse" if sparse_stats else "dense",
+                        engine=kw.get("engine", "sqp"))
 
 
 #: Reconciliation methods: name -> (solver, description). ``method="auto"`` picks
@@ -119,6 +120,7 @@ def methods() -> pd.Series:
 
 
 _IDENTIFY = ("serial", "measurement_test", "none")
+_ENGINES = ("sqp", "ipopt")
 
 
 def reconcile(
@@ -132,6 +134,7 @@ def reconcile(
     max_iter: int = 50,
     tol: float = 1e-10,
     solver: str = "auto",
+    engine: str = "sqp",
 ) -> ReconciliationResult:
     """Reconcile measured mass flows (and assays) so that every node balance closes.
 
@@ -157,14 +160,21 @@ def reconcile(
         steps are in ``result.eliminated``.
         ``measurement_test``: every value whose :math:`z` exceeds the critical value.
     max_iter, tol : int, float
-        Bilinear solver: up to ``4 * max_iter`` SQP iterations; ``tol`` on the scaled
-        first-order optimality and balance violation.
+        Bilinear solver: up to ``4 * max_iter`` iterations plus one per value (streams x
+        columns), so the limit grows with the plant; ``tol`` on the scaled first-order
+        optimality and balance violation.
     solver : {"auto", "dense", "sparse"}
         Linear algebra. Flows only: ``sparse`` (graph contraction, sparse LU, Takahashi's
         selected inverse) scales to plant-wide flowsheets; ``auto`` uses it above 1500
         streams. Bilinear: the SQP is always sparse; ``sparse`` takes the statistics from
         the sparse KKT matrix instead of dense projections (no full covariance); ``auto``
         does so above 2000 values (streams x columns).
+
+    engine : {"sqp", "ipopt"}
+        Bilinear solver. ``sqp``: ours (:mod:`._bilinear`). ``ipopt``: IPOPT, an interior
+        point with a filter line search (Waechter & Biegler 2006), through cyipopt with the
+        exact Hessian; optional (``resourcekit[ipopt]`` and Debian's coinor-libipopt-dev).
+        The statistics are the same either way.
 
     Returns
     -------
@@ -207,7 +217,9 @@ def reconcile(
     """
     prob, method = _read(flowsheet, measured, sd, method=method, significance=significance,
                          identify=identify, solver=solver)
-    opts = {"max_iter": max_iter, "tol": tol, "solver": solver}
+    if engine not in _ENGINES:
+        raise ValueError(f"engine = {engine!r}; expected one of {_ENGINES}")
+    opts = {"max_iter": max_iter, "tol": tol, "solver": solver, "engine": engine}
     sol = _solve(prob, method, prob.measured.copy(), opts)
     zstat, nodal = _test(prob, sol, prob.measured.copy(), significance)
     suspects, final, final_mask, zstat = _identify(
