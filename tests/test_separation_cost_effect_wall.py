@@ -223,3 +223,18 @@ def test_bad_input_names_the_argument(lib, lesson):
         lesson.design_at((lesson.technical_wall + lesson.liberation_limit) / 2)
     with pytest.raises(ResourcekitError, match="purity"):
         lesson.design_at(95)
+
+
+def test_chart_marks_the_four_purities_and_the_table_reads_the_designs(lesson):
+    spec = lesson.chart().to_dict()
+    assert "vconcat" in spec
+    marks = [d for d in spec["datasets"].values() if d and "mark" in d[0]]
+    assert {m["mark"] for m in marks[0]} == {"technical wall", "rational limit", "C/E = 1",
+                                             "liberation limit"}
+    t = lesson.table
+    # each row: the most profitable coarse design at least as pure as its target
+    for target, row in t.iloc[::7].iterrows():
+        pure = lesson.designs[lesson.designs["purity"] >= target]
+        assert row["purity"] >= target
+        assert row["profit"] == pytest.approx(pure["profit"].max(), rel=1e-12)
+    assert (t["recovery"] <= t["liberation_recovery"] + 1e-9).all()
