@@ -204,6 +204,13 @@ def test_liberation_spectrum_and_limit():
     assert lib.liberation_limit(locked, 0.6) == 0.0
 
 
+def test_liberation_limit_is_a_recovery_never_above_one():
+    # below the feed grade every class is taken; the sum of class A once came to 1 + 2e-16
+    table = datasets.load("sep_ewaste_liberation_classes")
+    for target in (0.0, 0.05, 0.3):
+        assert 0.0 <= lib.liberation_limit(table, target, mass="mass_kg", grade="grade") <= 1.0
+
+
 def test_liberation_limit_is_the_ideal_curve():
     # at the grade where the ideal curve reaches a class corner, both give the same recovery
     from resourcekit.separation import ideal_separation_curve

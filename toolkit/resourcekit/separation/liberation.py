@@ -456,4 +456,5 @@ def liberation_limit(classes: pd.DataFrame, target_grade: Any, *, mass: str = "m
             t = (got_a - target * got_m) / (m[i] * (target - g[i]))
             got_a += max(t, 0.0) * m[i] * g[i]
         break
-    return float(got_a / total_a)
+    # a sum of the classes' own A can exceed the total by rounding (1.0000000000000002)
+    return float(min(got_a / total_a, 1.0))
