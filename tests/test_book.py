@@ -25,6 +25,12 @@ def test_toc_lists_every_lesson_and_exercise():
         assert f"lessons/{path.stem}" in files
     for path in sorted((REPO / "exercises").glob("*.ipynb")):
         assert f"exercises/{path.stem}" in files
+    # every lesson has its sources-and-checks page (issue 21), listed in the book
+    reviews = {s["file"] for part in toc["parts"] for c in part["chapters"]
+               for s in c.get("sections", [])}
+    for path in sorted((REPO / "lessons").glob("*.ipynb")):
+        assert (BOOK / "review" / f"{path.stem[:2]}.md").is_file(), f"no review of {path.stem}"
+        assert f"review/{path.stem[:2]}" in reviews
     assert {"glossary", "datasets", "api", "lecturer-guide"} <= files
 
 
