@@ -133,7 +133,8 @@ def test_converges_to_the_oracle_minimum(n_nodes: int, seed: int, level: str) ->
 
     if ipopt_available():
         ip = ours(prob, "ipopt")
-        if ip.converged:
+        # an oracle flow run off to infinity is an infimum, not a minimum: not a reference
+        if ip.converged and np.max(ip.z[:prob.n] / prob.var_scale[:prob.n]) < 1e6:
             refs.append(objective(prob, ip.z))
     assert refs, "no oracle converged"
     assert mine <= min(refs) * (1 + 1e-6), (mine, refs)
