@@ -192,8 +192,11 @@ def _quality(frame: pd.DataFrame, cols: dict[str, Any], norm: pd.DataFrame,
     rows = []
     for el, label in cols.items():
         raw = frame[label]
-        text = raw.astype("string").str.strip()
-        empty = int((raw.isna() | text.isin(["", "NA", "NaN", "nan", "n.a.", "N/A"])).sum())
+        empty = raw.isna()
+        if not pd.api.types.is_numeric_dtype(raw.dtype):
+            text = raw[~empty].astype(str).str.strip()
+            empty.loc[text.index] = text.isin(["", "NA", "NaN", "nan", "n.a.", "N/A"])
+        empty = int(empty.sum())
         values = int(norm[el].notna().sum()) if el in norm.columns else 0
         rows.append({"element": el, "rows": len(frame), "values": values,
                      "empty cells": empty, "below detection limit": int(replaced.get(el, 0))})

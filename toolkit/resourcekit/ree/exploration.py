@@ -178,7 +178,8 @@ class ExploreReport:
         tables = folder / "tables"
         tables.mkdir(exist_ok=True)
         for name, table in self.tables.items():
-            table.to_csv(tables / f"{name}.csv")
+            # 10 significant digits: beyond any analysis, and C formatting (fast for 1e5 rows)
+            table.to_csv(tables / f"{name}.csv", float_format="%.10g")
         if "samples" in self.tables:
             self.tables["samples"].to_parquet(tables / "samples.parquet")
         page.write_text(self.to_html(mode="interactive"), encoding="utf-8")
@@ -266,18 +267,33 @@ _BUNDLE: str | None = None
 
 
 def _vega_bundle() -> str:
+    """vega + vega-lite + vega-embed as one script, built by vl-convert once per version and
+    kept in the embedding cache folder (building it takes seconds)."""
     global _BUNDLE
     if _BUNDLE is None:
         import altair as alt
         import vl_convert as vlc
 
+        from ._embed import cache_dir
+
         vl = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-        body = vlc.javascript_bundle(
-            "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;",
-            vl_version=vl,
-        )
-        _BUNDLE = ("/* vega, vega-lite, vega-embed (bundled by vl-convert-python) */\n"
-                   "(function () {\n" + body + "\n})();\n")
+        cached = cache_dir() / f"vega-bundle-vl{vl}-vlc{vlc.__version__}.js"
+        try:
+            _BUNDLE = cached.read_text(encoding="utf-8")
+        except OSError:
+            body = vlc.javascript_bundle(
+                "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;",
+                vl_version=vl,
+            )
+            _BUNDLE = ("/* vega, vega-lite, vega-embed (bundled by vl-convert-python) */\n"
+                       "(function () {\n" + body + "\n})();\n")
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(_BUNDLE, encoding="utf-8")
+                tmp.replace(cached)
+            except OSError:
+                pass  # a read-only cache folder only costs the rebuild
     return _BUNDLE
 
 
