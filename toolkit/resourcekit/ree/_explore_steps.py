@@ -77,7 +77,7 @@ def prepare(frame: pd.DataFrame, opts: Options) -> tuple[pd.DataFrame, Options]:
             raise DataError(f"explore: ID column {opts.id!r} ({option('id')}) is not in the data; "
                             f"columns: {list(frame.columns)[:15]}")
         frame = frame.set_index(frame[opts.id].astype(str).rename("id"), drop=False)
-    else:
+    elif not frame.index.is_unique:  # the caller's index names rows when it can
         frame = frame.set_axis(pd.RangeIndex(len(frame), name="row"), axis=0)
     if opts.group is not None and opts.group not in frame.columns:
         raise DataError(f"explore: group column {opts.group!r} ({option('group')}) is not in "
