@@ -324,6 +324,17 @@ def test_bad_input_raises_naming_the_problem(tmp_path, georoc_csv):
         explore(datasets.load(GEOROC), library=lib, progress=False)
 
 
+def test_ids_must_be_unique_and_yttrium_keeps_its_unit(apatite):
+    small = apatite.head(40)
+    with pytest.raises(DataError, match="duplicated IDs"):
+        explore(small.assign(sid="same"), id="sid", progress=False)
+    rep = explore(small, yttrium="Y [mg/kg]", progress=False)
+    y = rep.tables["samples"]["Y_N"]
+    np.testing.assert_allclose(y, small["Y [mg/kg]"].to_numpy() / MS95["Y"], rtol=1e-12)
+    rep = explore(small, yttrium=False, progress=False)
+    assert "Y_N" not in rep.tables["samples"] and "Y" not in rep.tables["quality"].index
+
+
 def test_every_dropped_or_refused_row_is_counted_with_its_reason():
     raw = datasets.load(GEOROC).head(40).copy()
     raw.loc[raw.index[0], "EU(PPB)"] = 0.0  # Eu = 0: Eu/Eu* = 0, off the log axis

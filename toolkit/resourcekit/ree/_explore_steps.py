@@ -76,7 +76,13 @@ def prepare(frame: pd.DataFrame, opts: Options) -> tuple[pd.DataFrame, Options]:
         if opts.id not in frame.columns:
             raise DataError(f"explore: ID column {opts.id!r} ({option('id')}) is not in the data; "
                             f"columns: {list(frame.columns)[:15]}")
-        frame = frame.set_index(frame[opts.id].astype(str).rename("id"), drop=False)
+        ids = frame[opts.id].astype(str)
+        dup = ids[ids.duplicated()].unique()
+        if len(dup):
+            raise DataError(f"explore: ID column {opts.id!r} ({option('id')}) holds "
+                            f"{len(dup)} duplicated IDs, e.g. {list(dup[:5])}; IDs must be "
+                            "unique (choose another column or leave the IDs out)")
+        frame = frame.set_index(ids.rename("id"), drop=False)
     elif not frame.index.is_unique:  # the caller's index names rows when it can
         frame = frame.set_axis(pd.RangeIndex(len(frame), name="row"), axis=0)
     if opts.group is not None and opts.group not in frame.columns:
