@@ -335,6 +335,16 @@ def test_ids_must_be_unique_and_yttrium_keeps_its_unit(apatite):
     assert "Y_N" not in rep.tables["samples"] and "Y" not in rep.tables["quality"].index
 
 
+def test_a_bare_y_beside_coordinates_is_reported_not_dropped_silently(bare_export):
+    _, data = bare_export
+    rep = explore(data.head(40), units="ppm", progress=False)
+    warn = rep.tables["warnings"]
+    assert warn["message"].str.contains("'Y' is read as a coordinate").any()
+    assert rep.quality["yttrium"].startswith("Yttrium: not read")
+    assert "Y" not in rep.tables["quality"].index
+    assert "--yttrium COLUMN" in rep.to_html(mode="interactive")
+
+
 def test_every_dropped_or_refused_row_is_counted_with_its_reason():
     raw = datasets.load(GEOROC).head(40).copy()
     raw.loc[raw.index[0], "EU(PPB)"] = 0.0  # Eu = 0: Eu/Eu* = 0, off the log axis
