@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -117,6 +118,7 @@ def _open(browser, lab, path: str):
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
             or r.url.startswith("blob:") else outside.append(r.url))
+    page.on("pageerror", lambda err: outside.append(f"page error: {err}"))
     page.goto(f"{base}/lab/tree/{path}?token={token}&reset", wait_until="domcontentloaded")
     page.wait_for_function(
         "() => window.jupyterapp && jupyterapp.shell.currentWidget"
@@ -218,6 +220,7 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
         assert not _errors(cells), _errors(cells)
         text = page.locator(".jp-Notebook").inner_text()
         assert "Error loading script" not in text
+        assert "JavaScript Error" not in text  # JupyterChart's message when vega-embed fails
         page.wait_for_timeout(500)  # vega draws after the widget's view is attached
         marks = page.evaluate(CHART_MARKS)
         n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
@@ -233,7 +236,7 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
         assert not unchanged, f"{lesson}: controls whose widget shows nothing new: {unchanged}"
         charts_after = page.evaluate(CHART_MARKS)
         assert all(m > 0 for m in charts_after), (lesson, "after the controls", charts_after)
-        assert not outside, f"{lesson}: requests left the machine: {outside[:3]}"
+        assert not outside, f"{lesson}: requests left the machine or errors: {outside[:3]}"
         print(f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, "
               f"{len(controls)} controls, {n_charts} widget views; stderr: {_stderr(cells)}")
     finally:
@@ -270,11 +273,14 @@ ANSWER_AND_CHECK = """async (answers) => {
 
 
 def test_student_exercise_check_in_jupyterlab(browser, lab):
-    """Q5 answered with a named mistake (forgetting to divide by 1 - R_f: 0.48), Q6 right;
-    the closing check() cell says so, question by question, without any expected value."""
+    """Q5 answered with a named mistake (forgetting to divide by 1 - R_f: 0.48), Q6 right, Q1
+    right but for one density class; the closing check() cell says so, question by question,
+    naming the wrong class by its label, without any expected value."""
     page, outside = _open(browser, lab, f"exercises/{EXERCISE}.ipynb")
     try:
         result = page.evaluate(ANSWER_AND_CHECK, {
+            "partition": "partition = (dms['sink_kg'] / dms['feed_kg']).to_dict()\n"
+                         "partition[dms.index[2]] += 0.05  # one class off",
             "corrected_4mm": "corrected_4mm = 0.68 - 0.20  # by-pass subtracted, not rescaled",
             "why_same_sse": 'why_same_sse = "b"'})
         assert result["last"].strip() == "check()"
@@ -282,7 +288,10 @@ def test_student_exercise_check_in_jupyterlab(browser, lab):
         lines = {line.split(" ", 1)[0]: line for line in result["text"].splitlines() if line}
         assert lines["q5"].startswith("q5 (`corrected_4mm`): not right yet. Hint:"), lines
         assert lines["q6"] == "q6 (`why_same_sse`): right.", lines
-        assert "not answered yet" in lines["q1"] and "not answered yet" in lines["q7"]
+        # q1: the one wrong class named by its label (the third density class, 1.35-1.40)
+        assert re.fullmatch(r"q1 \(`partition`\): 14 of 15 right; check 1\.35-1\.40\. Hint: .+",
+                            lines["q1"]), lines["q1"]
+        assert "not answered yet" in lines["q2a"] and "not answered yet" in lines["q7"]
         # the feedback never shows the expected value (0.6) of the question answered wrongly
         assert "0.6" not in lines["q5"] and "0.60" not in result["text"]
         assert not outside, outside[:3]
