@@ -555,7 +555,8 @@ def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, column
         _MAX_CHART_ROWS, random_state=0)
     lumped = steps.lump_groups(chart_rows["group"], opts.max_groups)
     chart_spider = spider
-    if (lumped != chart_rows["group"]).any():
+    was_lumped = bool((lumped != chart_rows["group"]).any())
+    if was_lumped:
         chart_rows = chart_rows.assign(group=lumped)
         chart_spider = charts_mod.spider_long(
             rows.assign(group=steps.lump_groups(rows["group"], opts.max_groups)))
@@ -571,7 +572,7 @@ def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, column
     if len(sample) < n_rows:
         notes.append(f"Row-level charts, embedding, outliers and novelty use a random sample of "
                      f"{len(sample)} of {n_rows} rows.")
-    if lumped.nunique() < chart_rows.get("group", lumped).nunique() or "other" in set(lumped):
+    if was_lumped:
         notes.append(f"{rows['group'].nunique()} groups: the charts show the "
                      f"{opts.max_groups} largest and 'other' (max_groups, --max-groups); the "
                      "tables keep every group.")
