@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .flowsheet import Flowsheet
+from ._base import FlowsheetBase
 
 __all__ = ["ConvergenceReport", "ReconciliationResult"]
 
@@ -109,7 +107,7 @@ class ReconciliationResult:
         :math:`g^T \\hat F` from the sparse factor [(mass/time) squared].
     """
 
-    flowsheet: Flowsheet
+    flowsheet: FlowsheetBase
     measured: pd.DataFrame
     reconciled: pd.DataFrame
     sd: pd.DataFrame

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ._results import ReconciliationResult
+from ._base import FlowsheetBase
 
 __all__ = ["recoveries", "propagate"]
+
+
+class ReconciledLike(Protocol):
+    """What :func:`recoveries` reads of a result (a ``ReconciliationResult``). A protocol,
+    so that this module does not import the result type, which calls it back (#23)."""
+
+    flowsheet: FlowsheetBase
+    measured: pd.DataFrame
+    reconciled: pd.DataFrame
+    covariance: pd.DataFrame | None
+    variance_of: Callable[[np.ndarray], float] | None
+    components: tuple[str, ...]
+    factors: tuple[float, ...]
 
 
 def propagate(gradient: np.ndarray, covariance: np.ndarray) -> float:
@@ -44,7 +57,7 @@ def propagate(gradient: np.ndarray, covariance: np.ndarray) -> float:
     return float(np.sqrt(max(var, 0.0))) if np.isfinite(var) else float("nan")
 
 
-def recoveries(result: ReconciliationResult) -> pd.DataFrame:
+def recoveries(result: ReconciledLike) -> pd.DataFrame:
     """Recovery (yield for mass) and grade of every product, with standard deviations.
 
     .. math::
@@ -130,7 +143,7 @@ def recoveries(result: ReconciliationResult) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["product", "component"])
 
 
-def _recoveries_flows(result: ReconciliationResult) -> pd.DataFrame:
+def _recoveries_flows(result: ReconciledLike) -> pd.DataFrame:
     """Mass yields of the products from a sparse flows-only result (no full covariance)."""
     fs = result.flowsheet
     n = len(fs.streams)
