@@ -14,7 +14,7 @@ EXERCISE ?=
 GRADE_EXERCISE = $(EXERCISE)
 GRADE_EXAM = $(if $(filter command line environment,$(origin EXAM)),$(EXAM))
 
-.PHONY: help setup book test lab exercises grade bench browser sandbox lint clean exam slides
+.PHONY: help setup book book-ja book-pot test lab exercises grade bench browser sandbox lint clean exam slides
 
 help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
@@ -40,10 +40,29 @@ setup: $(STAMP)
 exercises: setup
 	$(PY) -m resourcekit.grading build
 
+# `make book` builds the English and the Japanese edition (issue 26); `make book LANG=ja` or
+# `make book-ja` only the Japanese one, `make book LANG=en` only the English one. LANG counts
+# only when given on the command line (the environment's LANG is a locale such as C.UTF-8).
+BOOK_LANG = $(if $(filter command line,$(origin LANG)),$(LANG),all)
+
 book: exercises
 	$(PY) book/prepare.py
-	$(VENV)/bin/jupyter-book build book --warningiserror --keep-going
-	@echo "Book: $(CURDIR)/book/_build/html/index.html"
+	@if [ "$(BOOK_LANG)" != ja ]; then \
+	  $(VENV)/bin/jupyter-book build book --warningiserror --keep-going || exit 1; \
+	  echo "Book: $(CURDIR)/book/_build/html/index.html"; fi
+	@if [ "$(BOOK_LANG)" != en ]; then \
+	  $(PY) book/_ext/build_edition.py ja || exit 1; \
+	  echo "Book (ja): $(CURDIR)/book/_build/html-ja/index.html"; fi
+
+book-ja:
+	$(MAKE) --no-print-directory book LANG=ja
+
+# Translation catalogues: extract the book's messages (book/_build/gettext/*.pot) and create or
+# update book/locales/ja/LC_MESSAGES/*.po with sphinx-intl (translated entries are kept).
+book-pot: exercises
+	$(PY) book/prepare.py
+	$(PY) book/_ext/build_edition.py gettext
+	$(VENV)/bin/sphinx-intl update -p book/_build/gettext -d book/locales -l ja
 
 # Chromium for the headless browser tests (Debian packages).
 browser:

@@ -1,0 +1,45 @@
+"""Sphinx extension of the book: a "日本語 / English" link from each page to its counterpart.
+
+The English edition is built into ``book/_build/html/`` and the Japanese one into
+``book/_build/html-ja/`` from the same sources (``book/_ext/build_edition.py``), so a page's
+counterpart is the same page name in the sibling folder. The theme has no language switcher
+(pydata-sphinx-theme#507); this prepends one small link to the page body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# edition folder under book/_build and the label shown for it
+EDITIONS = {"en": ("html", "English"), "ja": ("html-ja", "日本語")}
+
+
+def counterpart(pagename: str, language: str) -> tuple[str, str]:
+    """Relative URL of ``pagename`` in the other edition, and that edition's label.
+
+    >>> counterpart("lessons/07-circuits-and-economics", "en")
+    ('../../html-ja/lessons/07-circuits-and-economics.html', '日本語')
+    >>> counterpart("intro", "ja")
+    ('../html/intro.html', 'English')
+    """
+    other = "en" if language == "ja" else "ja"
+    folder, label = EDITIONS[other]
+    up = "../" * (pagename.count("/") + 1)
+    return f"{up}{folder}/{pagename}.html", label
+
+
+def add_switch(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+               doctree: Any) -> None:
+    """Prepend the counterpart link to the body of every page built from a document."""
+    if doctree is None or "body" not in context:
+        return
+    language = (app.config.language or "en").split("_")[0]
+    url, label = counterpart(pagename, language)
+    link = (f'<p class="rk-lang-switch" style="text-align:right;font-size:0.85em;margin:0">'
+            f'<a href="{url}" hreflang="{"en" if label == "English" else "ja"}">{label}</a></p>\n')
+    context["body"] = link + context["body"]
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("html-page-context", add_switch)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

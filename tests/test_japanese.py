@@ -1,0 +1,207 @@
+"""The Japanese edition (issue 26): glossary terminology and the gettext catalogues.
+
+The book's Japanese pages come from ``book/locales/ja/LC_MESSAGES/**/*.po`` (one catalogue per
+page, ``make book-pot``). The glossary, ``book/glossary.md``, is the single source of terms:
+each entry lists its English term(s) and then its Japanese rendering(s); the first Japanese line
+is the rendering a translation uses. These tests read the catalogues (fast, no build); the build
+itself is exercised by tests/test_book.py's ``make book``, which builds both editions.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK = REPO / "book"
+LOCALE = BOOK / "locales" / "ja" / "LC_MESSAGES"
+HTML_JA = BOOK / "_build" / "html-ja"
+
+# Pages whose catalogue is translated in full: a new or changed English message on one of these
+# pages (untranslated or fuzzy after `make book-pot`) fails test_translated_pages_are_in_step.
+TRANSLATED = ("intro", "glossary")
+
+ROLE = re.compile(r"\{(term|cite|cite:p|cite:t|ref|doc|numref|eq)\}`([^`]*)`")
+CODE = re.compile(r"``.*?``", re.S)  # a role written inside a literal is text, not a role
+
+
+def roles(message: str) -> list[tuple[str, str]]:
+    """(role, content) of each MyST role in a message, literals left out."""
+    return ROLE.findall(CODE.sub("", message))
+
+
+def _is_japanese(line: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in line)
+
+
+def glossary_entries() -> list[tuple[list[str], list[str]]]:
+    """(English terms, Japanese renderings) of each entry of book/glossary.md's glossary."""
+    text = (BOOK / "glossary.md").read_text(encoding="utf-8")
+    body = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    entries, current = [], None
+    for line in body.splitlines():
+        if not line.strip():
+            current = None
+            continue
+        if line[0].isspace():  # the definition
+            current = None
+            continue
+        if current is None:
+            current = ([], [])
+            entries.append(current)
+        (current[1] if _is_japanese(line) else current[0]).append(line.strip())
+    return entries
+
+
+def rendering_of() -> dict[str, str]:
+    """Every term name (English or Japanese, lower case) -> the entry's Japanese rendering."""
+    table = {}
+    for english, japanese in glossary_entries():
+        for name in english + japanese:
+            table[name.lower()] = japanese[0]
+    return table
+
+
+def catalogues() -> dict[str, Path]:
+    """Page name (``lessons/07-circuits-and-economics``) -> its .po file."""
+    return {po.relative_to(LOCALE).with_suffix("").as_posix(): po
+            for po in sorted(LOCALE.rglob("*.po"))}
+
+
+def read(po: Path):
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as handle:
+        return read_po(handle, locale="ja")
+
+
+def translated(po: Path):
+    """(msgid, msgstr) of the entries translated and not fuzzy."""
+    return [(m.id, m.string) for m in read(po)
+            if m.id and m.string and "fuzzy" not in m.flags]
+
+
+def term_targets(message: str) -> list[str]:
+    """Glossary terms a message links: ``{term}`text <Term>``` -> Term, ``{term}`Term``` -> Term."""
+    out = []
+    for role, content in roles(message):
+        if role == "term":
+            target = re.search(r"<([^<>]+)>\s*$", content)
+            out.append((target.group(1) if target else content).strip())
+    return out
+
+
+def test_glossary_gives_each_term_one_japanese_rendering():
+    entries = glossary_entries()
+    assert len(entries) >= 46
+    for english, japanese in entries:
+        assert english and japanese, f"glossary entry {english or japanese} lacks a language"
+    first = [japanese[0] for _, japanese in entries]
+    repeated = sorted({r for r in first if first.count(r) > 1})
+    assert not repeated, f"two glossary entries share the Japanese rendering {repeated}"
+    names = [name.lower() for english, japanese in entries for name in english + japanese]
+    assert len(names) == len(set(names)), "a term name appears in two glossary entries"
+
+
+def test_glossary_parser_reads_the_entries_the_issue_names():
+    table = rendering_of()
+    # issue 26 lists these renderings; the glossary decides (データ調整 for reconciliation)
+    assert table["technical wall"] == "技術の壁"
+    assert table["rational limit"] == "合理性の限界"
+    assert table["liberation"] == "単体分離"
+    assert table["partition curve"] == table["tromp curve"] == "分配曲線"
+    assert table["recovery"] == table["収率"] == "回収率"
+    assert table["data reconciliation"] == "データ調整"
+
+
+def test_catalogues_exist_for_the_translated_pages():
+    pages = catalogues()
+    for page in TRANSLATED:
+        assert page in pages, f"no catalogue {page}.po: run `make book-pot`"
+    assert any(page.startswith("lessons/") for page in pages)
+
+
+def test_every_linked_term_is_rendered_with_its_glossary_term():
+    table = rendering_of()
+    missing = []
+    for page, po in catalogues().items():
+        for msgid, msgstr in translated(po):
+            for term in term_targets(msgid):
+                japanese = table.get(term.lower())
+                assert japanese is not None, f"{page}: {{term}}`{term}` is not in the glossary"
+                if japanese not in msgstr:
+                    missing.append(f"{page}: '{term}' must read '{japanese}' in: {msgstr[:80]}")
+    assert not missing, "\n".join(missing)
+
+
+def test_translations_keep_roles_math_and_front_matter_safe():
+    """What makes a Japanese build fail or go wrong, found before a build.
+
+    Sphinx warns ('inconsistent term references in translated message') when a translation has a
+    different number of cross-references, and `make book` treats warnings as errors; a msgstr
+    starting with ``---`` is read as front matter (MyST-Parser#657); lost ``$`` breaks the math.
+    """
+    table = rendering_of()
+    problems = []
+    for page, po in catalogues().items():
+        for msgid, msgstr in translated(po):
+            roles_en = sorted(role for role, _ in roles(msgid))
+            roles_ja = sorted(role for role, _ in roles(msgstr))
+            if roles_en != roles_ja:
+                problems.append(f"{page}: roles {roles_en} became {roles_ja}: {msgstr[:60]}")
+            cites_en = sorted(c for r, c in roles(msgid) if r.startswith("cite"))
+            cites_ja = sorted(c for r, c in roles(msgstr) if r.startswith("cite"))
+            if cites_en != cites_ja:
+                problems.append(f"{page}: citations {cites_en} became {cites_ja}")
+            for term in term_targets(msgstr):
+                if term.lower() not in table:
+                    problems.append(f"{page}: {{term}}`{term}` is not a glossary term")
+            if msgid.count("$") != msgstr.count("$"):
+                problems.append(f"{page}: '$' count differs: {msgstr[:60]}")
+            if msgstr.lstrip().startswith("---") and not msgid.lstrip().startswith("---"):
+                problems.append(f"{page}: msgstr starts with '---': {msgstr[:60]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_translated_pages_are_in_step():
+    """A page declared translated has no untranslated or fuzzy message (after `make book-pot`)."""
+    kept = set(rendering_of())  # glossary term lines stay as written: they are bilingual already
+    stale = []
+    for page in TRANSLATED:
+        for message in read(catalogues()[page]):
+            if message.id.lower() in kept and not message.string:
+                continue
+            if message.id and (not message.string or "fuzzy" in message.flags):
+                stale.append(f"{page}.po: {'fuzzy' if message.string else 'untranslated'}: "
+                             f"{message.id[:70]!r}")
+    assert not stale, "update these msgstr in book/locales/ja/LC_MESSAGES:\n" + "\n".join(stale)
+
+
+def test_counterpart_links_between_the_editions():
+    sys.path.insert(0, str(BOOK / "_ext"))
+    try:
+        from rk_language_switch import counterpart
+    finally:
+        sys.path.remove(str(BOOK / "_ext"))
+    assert counterpart("intro", "en") == ("../html-ja/intro.html", "日本語")
+    assert counterpart("plans/07-circuits-and-economics", "ja") == (
+        "../../html/plans/07-circuits-and-economics.html", "English")
+
+
+@pytest.mark.parametrize("page", TRANSLATED)
+def test_built_japanese_page_shows_its_translation(page):
+    """Read book/_build/html-ja when `make book` has built it; the catalogue otherwise."""
+    po = catalogues()[page]
+    messages = [s for _, s in translated(po) if len(s) > 12 and "`" not in s and "$" not in s]
+    assert messages, f"{page}.po has no translated sentence"
+    built = HTML_JA / f"{page}.html"
+    if built.is_file() and built.stat().st_mtime > po.stat().st_mtime:
+        html = built.read_text(encoding="utf-8")
+        assert 'lang="ja"' in html
+        assert f'href="../{"../" * page.count("/")}html/{page}.html"' in html  # back to English
+        plain = re.sub(r"<[^>]+>", "", html)
+        shown = [s for s in messages if s.split("\n")[0][:12] in plain]
+        assert len(shown) >= len(messages) // 2, f"{built} shows few of its translations"
