@@ -34,7 +34,15 @@ LESSONS = sorted(p.name for p in (REPO / "lessons").glob("[0-9]*.ipynb"))
 EXERCISE = "05-partition-curves"
 RUN_TIMEOUT_S = 120.0  # the longest one lesson's "run all" may take in the browser [s]
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab")]
+BROWSER = [pytest.mark.slow, pytest.mark.xdist_group("lab")]  # one server, one browser
+
+
+def _apply(marks):
+    def wrap(fn):
+        for mark in marks:
+            fn = mark(fn)
+        return fn
+    return wrap
 
 
 def _free_port() -> int:
@@ -149,6 +157,21 @@ CHART_MARKS = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-
 })"""
 
 
+def _settled_marks(page, quiet_s: float = 2.0, limit_s: float = 40.0) -> list[int]:
+    """Marks per chart once the count has not changed for ``quiet_s``: each JupyterChart
+    loads its vega bundle (0.9 MB) and draws seconds after its cell finished."""
+    marks, since = page.evaluate(CHART_MARKS), time.monotonic()
+    deadline = since + limit_s
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        now = page.evaluate(CHART_MARKS)
+        if now != marks:
+            marks, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+    return marks
+
+
 def _errors(cells: list[dict]) -> list[str]:
     found = []
     for i, cell in enumerate(cells):
@@ -210,6 +233,7 @@ def _control_changes(page, ci: int, kind: str, i: int) -> tuple[str, str]:
     return before, after
 
 
+@_apply(BROWSER)
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
     page, outside = _open(browser, lab, f"lessons/{lesson}")
@@ -221,8 +245,7 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
         text = page.locator(".jp-Notebook").inner_text()
         assert "Error loading script" not in text
         assert "JavaScript Error" not in text  # JupyterChart's message when vega-embed fails
-        page.wait_for_timeout(500)  # vega draws after the widget's view is attached
-        marks = page.evaluate(CHART_MARKS)
+        marks = _settled_marks(page)
         n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
                        for c in cells)
         assert marks and all(m > 0 for m in marks), (lesson, marks)
@@ -234,7 +257,7 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
             if before == after or not after.strip():
                 unchanged.append((ci, kind, i))
         assert not unchanged, f"{lesson}: controls whose widget shows nothing new: {unchanged}"
-        charts_after = page.evaluate(CHART_MARKS)
+        charts_after = _settled_marks(page)
         assert all(m > 0 for m in charts_after), (lesson, "after the controls", charts_after)
         assert not outside, f"{lesson}: requests left the machine or errors: {outside[:3]}"
         print(f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, "
@@ -272,6 +295,7 @@ ANSWER_AND_CHECK = """async (answers) => {
 }"""
 
 
+@_apply(BROWSER)
 def test_student_exercise_check_in_jupyterlab(browser, lab):
     """Q5 answered with a named mistake (forgetting to divide by 1 - R_f: 0.48), Q6 right, Q1
     right but for one density class; the closing check() cell says so, question by question,
@@ -297,3 +321,75 @@ def test_student_exercise_check_in_jupyterlab(browser, lab):
         assert not outside, outside[:3]
     finally:
         page.close()
+
+
+# --- fast checks of the pieces (no server, no browser) ----------------------------------------
+
+def _master(tmp_path: Path) -> Path:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
+    sol = new_code_cell("# BEGIN SOLUTION\nwhy = 'b'\n# END SOLUTION")
+    sol.metadata["tags"] = ["solution"]
+    checks = new_raw_cell("questions:\n  q1: {answer: why, points: 1, kind: choice, expected: b}")
+    checks.metadata["tags"] = ["checks"]
+    nb = new_notebook(cells=[new_markdown_cell("# Demo"), new_code_cell("import math"), sol,
+                             new_markdown_cell("The end."), checks])
+    path = tmp_path / "01-demo.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_student_version_ends_with_a_check_of_every_question(tmp_path):
+    from resourcekit.grading.authoring import selfcheck_keys, solution_version, student_version
+
+    master = _master(tmp_path)
+    keys = selfcheck_keys(master)
+    student = student_version(master, keys)
+    assert student.cells[-1].source == "check()" and student.cells[-1].cell_type == "code"
+    assert "Check all your answers" in student.cells[-2].source
+    namespace: dict = {}
+    for cell in student.cells:  # the learner runs everything, answering wrongly
+        if cell.cell_type == "code" and "YOUR CODE HERE" not in cell.source:
+            exec(cell.source, namespace)  # noqa: S102 - our own generated cells
+    namespace["why"] = "a"
+    assert namespace["check"].results() == {"q1": (False, "not right yet.")}
+    assert solution_version(master, keys).cells[-1].source != "check()"  # graded as submitted
+
+
+def test_headless_kernels_keep_the_html_renderer(monkeypatch):
+    import altair as alt
+    from resourcekit import widgets
+
+    monkeypatch.setenv("RESOURCEKIT_HEADLESS", "1")
+    assert widgets._live_kernel() is False
+    before = alt.renderers.active
+    assert widgets.setup() == before  # detected: headless, nothing changes
+    try:
+        assert widgets.setup(live=True) == "jupyter"
+        assert alt.JupyterChart._is_offline  # vega from vl-convert, not from a CDN
+    finally:
+        alt.renderers.enable(before)
+
+
+def test_course_folder_keeps_a_learners_copy(tmp_path, capsys):
+    from resourcekit import _lab
+    from resourcekit.errors import DataError
+
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "05-x.ipynb").write_text("lesson v1")
+    with pytest.raises(DataError, match="make exercises"):
+        _lab.prepare_course(tmp_path, tmp_path / "course")
+    (tmp_path / "exercises/_build/student").mkdir(parents=True)
+    (tmp_path / "exercises/_build/student/05-x.ipynb").write_text("student v1")
+    _lab.main([str(tmp_path / "course"), "--repo", str(tmp_path)])
+    mine = tmp_path / "course" / "exercises" / "05-x.ipynb"
+    assert mine.read_text() == "student v1"
+    mine.write_text("my answers")
+    (tmp_path / "exercises/_build/student/05-x.ipynb").write_text("student v2")
+    done = _lab.prepare_course(tmp_path, tmp_path / "course")
+    assert mine.read_text() == "my answers" and done.outdated == [mine] and not done.copied
+    assert "05-x.ipynb is your copy" in done.summary()
+    # the lesson's link ../exercises/05-x.ipynb resolves to the student copy
+    lesson = tmp_path / "course" / "lessons" / "05-x.ipynb"
+    assert (lesson.parent / "../exercises/05-x.ipynb").resolve() == mine.resolve()
