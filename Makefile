@@ -18,6 +18,8 @@ GRADE_EXAM = $(if $(filter command line environment,$(origin EXAM)),$(EXAM))
 
 help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
+	@echo "make book LANG=ja   only the Japanese edition (book/_build/html-ja; also make book-ja)"
+	@echo "make book-pot   extract messages, update book/locales/ja/LC_MESSAGES/*.po (sphinx-intl)"
 	@echo "make test       set up .venv (and Chromium, bubblewrap), run the whole suite"
 	@echo "make lab        open JupyterLab on course/: lessons and student exercises"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
