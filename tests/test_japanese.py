@@ -98,7 +98,7 @@ def term_targets(message: str) -> list[str]:
 
 
 def needs_translation(msgid: str) -> bool:
-    """Prose, not a number, a time range or a formula (math and LaTeX commands left out).
+    r"""Prose, not a number, a time range or a formula (math and LaTeX commands left out).
 
     >>> needs_translation("R_k = p\\,R_{k+1} + q\\,R_{k-1},\\qquad R_0 = 0.")
     False
