@@ -85,6 +85,16 @@ def test_no_cell_timeout_above_the_limit(tmp_path):
         execute_notebook(new_notebook(), tmp_path, timeout=300)
     config = (REPO / "book" / "_config.yml").read_text()
     assert "timeout: 120" in config and "timeout: 300" not in config
+    # nowhere else either: code, tests, exams and book configuration
+    import re
+
+    pattern = re.compile(r"(?:cell_timeout|CELL_TIMEOUT)\s*[=:]\s*(\d+)|^\s*timeout:\s*(\d+)", re.M)
+    files = [*REPO.glob("toolkit/resourcekit/**/*.py"), *REPO.glob("tests/*.py"),
+             *REPO.glob("exercises/exams/*.yml"), *REPO.glob("book/_config*.yml")]
+    found = {f"{path.relative_to(REPO)}: {m.group(0).strip()}"
+             for path in files for m in pattern.finditer(path.read_text(encoding="utf-8"))
+             if int(m.group(1) or m.group(2)) > 120}
+    assert not found, sorted(found)
 
 
 @pytest.mark.slow
