@@ -28,6 +28,23 @@ K^-1 by block solves, time ~ values x fill (about n^2), memory ~ fill (0.7 GB at
 nodes). 1,000 nodes with the dense statistics: 33.6 s (x2.6 slower; 58 s and 3.5 GB at load
 4-11 last session). 41 streams / 3 assays: 0.066 s against SLSQP's 0.74 s.
 
+5. Convergence survey (``--survey``; ``--survey --full``: 201 plants), issue #23 item 1: the
+   tests' random plant (3 assays) at 12, 25, 50, 100 and 300 nodes and three noise levels
+   (low 3 % flow / 5 % assay sd / 5 % unmeasured, mid 8 / 12 / 10, high 15 / 25 / 15),
+   the default SQP against IPOPT (cyipopt, exact Hessian, from our start) and scipy
+   trust-constr (from the measurements, up to 25 nodes): convergence rate and the relative
+   objective gap to the best oracle.
+
+Survey measured 7 Dec 2026 (``--survey --full``, 2 cores at load 11; killed by its 25 min
+timeout in the last plant, 200 of 201 done): 200 / 200 converged (100 %); worst relative
+objective gap to the best oracle +3.7e-15 (never above; down to -5e-13 where IPOPT stopped
+a hair higher); most iterations 148 (25 nodes, high noise), median time 0.07-2.2 s (ours)
+and 0.2-3.0 s (IPOPT). On 3 plants (100 high, 300 mid, 300 high) IPOPT sent an unmeasured
+feed and product of one node with free assays to flows of 1e19 for a lower objective (an
+infimum that is not attained, e.g. 825.134 against our 825.311 with an assay on its bound
+1): no reference there. The issue's failing plants came from a generator outside this
+project and are not here; on this generator the old cap of 200 was never reached.
+
 Survey measured 30 Nov 2026: 25 nodes, 12 seeds: equal on 11, SLSQP failed on 1 (ours
 converged, KKT residual 1.3e-10); 50 nodes, 8 seeds: equal on all 8; never higher.
 Before the zero-flow saddle escape (commit 542a580) 25-node seed 1 ended 0.19 % above
