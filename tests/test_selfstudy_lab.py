@@ -198,7 +198,9 @@ WIDGET_VIEW = """([ci]) => {
     + ' .widget-htmlmath-content');
   return Array.from(parts).map(p => {
     const svg = p.querySelector('svg.marks');
-    return svg ? svg.innerHTML : p.innerText;
+    if (svg) return svg.innerHTML;
+    const pending = p.dataset.mimeType === 'application/vnd.jupyter.widget-view+json';
+    return pending ? '<chart not drawn yet>' : p.innerText;
   }).join('\\n---\\n');
 }"""
 
@@ -219,13 +221,13 @@ def _control_changes(page, ci: int, kind: str, i: int) -> tuple[str, str]:
         n = select.locator("option").count()
         current = select.evaluate("s => s.selectedIndex")
         select.select_option(index=(current + 1) % n)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 40
     after = before
-    while time.monotonic() < deadline:  # until the view changed and stayed for 0.5 s
+    while time.monotonic() < deadline:  # until the view changed, drew, and stayed for 1 s
         page.wait_for_timeout(300)
         after = page.evaluate(WIDGET_VIEW, [ci])
-        if after != before:
-            page.wait_for_timeout(500)
+        if after != before and "<chart not drawn yet>" not in after:
+            page.wait_for_timeout(1000)
             again = page.evaluate(WIDGET_VIEW, [ci])
             if again == after:
                 break
