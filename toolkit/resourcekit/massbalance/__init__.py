@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from ._base import BoundWarning, FlowsheetError
+from ._base import BoundWarning, ConvergenceWarning, FlowsheetError
 from ._results import ConvergenceReport, ReconciliationResult
 from .flowsheet import Flowsheet, read_measurements
 from .plot import sankey, write_image
@@ -24,6 +24,7 @@ __all__ = [
     "Flowsheet",
     "FlowsheetError",
     "BoundWarning",
+    "ConvergenceWarning",
     "read_measurements",
     "reconcile",
     "ReconciliationResult",
