@@ -228,5 +228,8 @@ def test_built_japanese_page_shows_its_translation(page):
         assert 'lang="ja"' in html
         assert f'href="../{"../" * page.count("/")}html/{page}.html"' in html  # back to English
         plain = re.sub(r"<[^>]+>", "", html)
+        if page == "intro":  # the part captions (translated by rk_language_switch)
+            captions = re.findall(r'caption-text">([^<]*)<', html)
+            assert captions and all(_is_japanese(c) for c in captions), captions
         shown = [s for s in messages if s.split("\n")[0][:12] in plain]
         assert len(shown) >= len(messages) // 2, f"{built} shows few of its translations"

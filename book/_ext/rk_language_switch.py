@@ -4,11 +4,22 @@ The English edition is built into ``book/_build/html/`` and the Japanese one int
 ``book/_build/html-ja/`` from the same sources (``book/_ext/build_edition.py``), so a page's
 counterpart is the same page name in the sibling folder. The theme has no language switcher
 (pydata-sphinx-theme#507); this prepends one small link to the page body.
+
+It also translates the book's part captions ("Lessons", ...): sphinx-external-toc inserts the
+toctrees (transform priority 100) after Sphinx has applied the catalogues (priority 20), so the
+captions are extracted into ``intro.po`` but never replaced; ``TranslateTocCaptions`` runs just
+after the insertion and looks each caption up in the page's own catalogue.
 """
 
 from __future__ import annotations
 
+import gettext
+from pathlib import Path
 from typing import Any
+
+from sphinx import addnodes
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 # edition folder under book/_build and the label shown for it
 EDITIONS = {"en": ("html", "English"), "ja": ("html-ja", "日本語")}
@@ -40,6 +51,25 @@ def add_switch(app: Any, pagename: str, templatename: str, context: dict[str, An
     context["body"] = link + context["body"]
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """Replace toctree captions by their msgstr in the page's catalogue (non-English builds)."""
+
+    default_priority = 101  # after sphinx_external_toc.events.InsertToctrees (100)
+
+    def apply(self, **kwargs: Any) -> None:
+        language = self.config.language
+        if not language or language == "en":
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        for folder in self.config.locale_dirs:
+            catalogue = gettext.translation(domain, str(Path(self.env.srcdir, folder)),
+                                            languages=[language], fallback=True)
+            for toctree in self.document.findall(addnodes.toctree):
+                if toctree.get("caption"):
+                    toctree["caption"] = catalogue.gettext(toctree["caption"])
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
