@@ -27,7 +27,8 @@ TRANSLATED = ("intro", "glossary", "lecturer-guide", "lessons/07-circuits-and-ec
               "plans/04-grade-recovery-yield", "exercises/07-circuits-and-economics",
               "exercises/04-grade-recovery-yield", "lessons/05-partition-curves",
               "plans/05-partition-curves", "lessons/06-sensor-based-sorting",
-              "plans/06-sensor-based-sorting", "exercises/05-partition-curves")
+              "plans/06-sensor-based-sorting", "exercises/05-partition-curves",
+              "exercises/06-sensor-based-sorting")
 
 ROLE = re.compile(r"\{(term|cite|cite:p|cite:t|ref|doc|numref|eq)\}`([^`]*)`")
 CODE = re.compile(r"``.*?``", re.S)  # a role written inside a literal is text, not a role
