@@ -80,6 +80,12 @@ def test_numbers_say_how_many_are_right():
     listed = make_key(_q("numbers"), [1.0, 2.0, 3.0], "t/q8")
     assert verdict(listed, np.array([1.0, 2.0, 3.0]))[0]
     assert "has 2 values" in verdict(listed, [1.0, 2.0])[1]
+    # a plain list has no labels: the places are named as a reader counts them, from 1
+    right, message = verdict(listed, [1.0, 5.0, 3.0])
+    assert not right and "2 of 3 right; check value 2 of the list (counting from 1)" in message
+    long = make_key(_q("numbers"), [float(i) for i in range(12)], "t/q12")
+    message = verdict(long, [float(i) + 0.5 for i in range(12)])[1]
+    assert "values 1, 2, 3, 4, 5, 6, 7, 8, ... (12 in all)" in message
 
 
 def test_any_real_number_type_at_any_depth_is_accepted_as_the_grader_does():

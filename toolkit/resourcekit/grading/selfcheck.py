@@ -212,12 +212,20 @@ def verdict(key: Mapping[str, Any], value: Any) -> tuple[bool, str]:
             if len(value) != len(digests):
                 return False, (f"`{name}` has {len(value)} values; the question asks for "
                                f"{len(digests)}.")
-            wrong = [str(i) for i, d in enumerate(digests)
+            wrong = [i for i, d in enumerate(digests)
                      if not _matches(f"{salt}/{i}", value[i], grid, d)]
+            if wrong:
+                # a plain list has no labels: name the places as a reader counts them
+                places = ", ".join(str(i + 1) for i in wrong[:8])
+                more = f", ... ({len(wrong)} in all)" if len(wrong) > 8 else ""
+                return False, (f"{len(digests) - len(wrong)} of {len(digests)} right; check "
+                               f"value{'s' if len(wrong) > 1 else ''} {places}{more} of the "
+                               f"list (counting from 1).{hint}")
         if not wrong:
             return True, "right."
+        more = f", ... ({len(wrong)} in all)" if len(wrong) > 8 else ""
         return False, (f"{len(digests) - len(wrong)} of {len(digests)} right; check "
-                       f"{', '.join(wrong[:8])}.{hint}")
+                       f"{', '.join(wrong[:8])}{more}.{hint}")
     if type(value) is not str:
         return False, f"`{name}` should be text (a string).{hint}"
     if _digest(salt, value.strip().casefold()) in key["digests"]:
