@@ -235,12 +235,8 @@ class ParticlePopulation:
     """A pandas-backed table of particles or particle classes, each with its mass.
 
     Build it with :meth:`from_particles`, :meth:`from_liberation_table` or
-    :meth:`from_rosin_rammler`; the constructor takes an already checked table.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        The columns of the module's table (a copy is returned; the population is immutable).
+    :meth:`from_rosin_rammler`; the constructor takes an already checked table. The table
+    itself is :attr:`table` (a copy: the population is immutable).
     """
 
     __slots__ = ("_table", "_components")
@@ -462,7 +458,8 @@ class ParticlePopulation:
     # ------------------------------------------------------------------ views
     @property
     def table(self) -> pd.DataFrame:
-        """A copy of the particle table."""
+        """A copy of the particle table: the columns of the module's table (the population is
+        immutable)."""
         return self._table.copy()
 
     @property
