@@ -18,6 +18,15 @@ HTML = BOOK / "_build" / "html"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
 
+def test_book_tests_run_on_one_worker(request):
+    """Under `make test` (pytest-xdist, --dist loadgroup) every test of this module carries the
+    group suffix, so one worker builds the book and drives one browser. pytest 9 dropped the
+    suffix xdist sets (item._nodeid) and split the group over both workers, which then built the
+    book twice and each started a browser: pyproject pins pytest < 9 for that reason."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@book"), request.node.nodeid
+
+
 def test_toc_lists_every_lesson_and_exercise():
     toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
     files = {c["file"] for part in toc["parts"] for c in part["chapters"]}
