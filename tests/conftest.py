@@ -193,3 +193,24 @@ def pytest_terminal_summary(terminalreporter):
           f"over {len(per_test)} tests")
     for nodeid, duration in sorted(per_test.items(), key=lambda kv: -kv[1])[:5]:
         write(f"slowest: {duration:7.1f} s  {nodeid}")
+
+
+# --- one worker per expensive module fixture (issue 25) ------------------------------------------
+# Under `make test` (pytest-xdist, --dist loadgroup) tests without a group spread over both
+# workers, and a module-scoped fixture is then built once per worker: a graded batch, an executed
+# explore report, a Dask cluster, the exam bank's variants. These modules run as one unit each.
+_ONE_WORKER = {
+    "test_grading", "test_grading_attacks", "test_sandbox", "test_exam_bank",
+    "test_exam_bank_understanding", "test_ree_explore", "test_ree_dask", "test_slides",
+    "test_lesson_figures_massbalance", "test_lesson11_fleet", "test_ree_novelty",
+    "test_separation_cost_effect_wall", "test_separation_cost_effect_limit",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        name = getattr(module, "__name__", "")
+        if name in _ONE_WORKER and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(name))
