@@ -51,7 +51,8 @@ def lesson_words(path: Path) -> int:
 def test_word_counter_ignores_code_maths_and_markup():
     prose = "Recovery is the share of the metal that reaches the concentrate."
     assert teaching_words(prose) == 11
-    padded = (prose + "\n\n```python\nx = 1 + 2 + 3 + 4\n```\n\n$$R = \\frac{c (f - t)}{f (c - t)}$$\n"
+    padded = (prose + "\n\n```python\nx = 1 + 2 + 3 + 4\n```\n\n"
+              "$$R = \\frac{c (f - t)}{f (c - t)}$$\n"
               ":::{admonition} Misconception\n:::\n<div class='x'></div>")
     assert teaching_words(padded) == 11  # a directive's line (the box's title) is markup
 
