@@ -270,6 +270,19 @@ def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
               f"{len(controls)} controls, {n_charts} widget views; stderr: {_stderr(cells)}")
     finally:
         page.close()
+        _shutdown_kernels(lab)
+
+
+def _shutdown_kernels(lab) -> None:
+    """Shut down the server's kernels: a lesson's kernel left running keeps its memory and its
+    widgets' CPU for the rest of the run (14 lessons, 14 kernels)."""
+    base, token, _ = lab
+    with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=10) as reply:
+        kernels = json.load(reply)
+    for kernel in kernels:
+        request = urllib.request.Request(f"{base}/api/kernels/{kernel['id']}?token={token}",
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 # Fill answer cells (matched by a line of their question's public check) and run the cells a
