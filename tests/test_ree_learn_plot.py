@@ -38,6 +38,10 @@ def test_spider_band_facet_and_rey(apatite):
     layer = spec["spec"]["layer"]
     assert layer[0]["mark"]["type"] == "area"
     assert layer[0]["encoding"]["x"]["sort"].index("Y") == ree.REY.index("Y")
+    # Vega-Lite binds a legend only to a selection over one field (two fields: a warning and a
+    # legend that does nothing on click); the colour's group, also with panels
+    (param,) = spec["params"]
+    assert param["bind"] == "legend" and param["select"]["fields"] == ["group"]
     with pytest.raises(ValueError, match="mode = 'x'"):
         ree.spider(apatite, mode="x")
     with pytest.raises(KeyError, match="color = 'nope'"):

@@ -194,8 +194,12 @@ def spider(
         axis=1,
     ).reset_index()
     records = alt.Data(values=summary.to_dict(orient="records"))
-    extra = {"bind": "legend"} if color else {}
-    select = alt.selection_point(fields=keys or ["element"], on=on, **extra)
+    # a legend can bind a selection over one field only: the colour's group, also when panels
+    # split the groups (a group then lights up in every panel)
+    if color:
+        select = alt.selection_point(fields=["group"], on=on, bind="legend")
+    else:
+        select = alt.selection_point(fields=keys or ["element"], on=on)
     label = "min-max" if (lo_q, hi_q) == (0.0, 1.0) else f"{lo_q:.0%}-{hi_q:.0%}"
     color_enc = alt.Color("group:N", title=color) if color else alt.value("steelblue")
     base = alt.Chart().encode(x=x, color=color_enc)
