@@ -187,10 +187,15 @@ def _pages(built) -> list[Path]:
 
 
 def _page_errors(driver) -> list[str]:
-    """Uncaught script errors and failed loads (not messages a library writes to the console)."""
+    """Uncaught script errors, failed loads and Vega's own warnings.
+
+    Vega warns, and draws on, when a chart is built wrong: a field name with brackets read as
+    a nested path ("Infinite extent for field ..."; the chart shows no line), a legend bound to
+    a selection over two fields (clicking the legend does nothing). Those charts look drawn.
+    """
     return [e["message"] for e in driver.get_log("browser")
-            if e["level"] == "SEVERE" and e.get("source") in ("javascript", "network")
-            and "favicon.ico" not in e["message"]]
+            if (e["level"] == "SEVERE" and e.get("source") in ("javascript", "network")
+                and "favicon.ico" not in e["message"]) or '"WARN"' in e["message"]]
 
 
 def test_every_chart_on_every_page_draws_offline(browser, built):
