@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GradingError
+from .exam import value_at
 
 __all__ = ["BankReport", "check_bank", "UNDERSTANDING", "SKILLS", "CHECK_RTOL", "rel_distance",
            "question_lesson", "main"]
@@ -164,30 +165,6 @@ def question_lesson(qid: str, item: dict[str, Any], topic_lessons: dict[str, Any
 
 # --- parameter sweep ----------------------------------------------------------------------
 
-def _one(spec: dict[str, Any], u: float) -> Any:
-    if "value" in spec:
-        return copy.deepcopy(spec["value"])
-    if "uniform" in spec:
-        low, high = (float(v) for v in spec["uniform"])
-        digits = int(spec.get("digits", 3))
-        value = round(low + u * (high - low), digits)
-        return float(value) if digits > 0 else float(round(value))
-    if "integers" in spec:
-        low, high = (int(v) for v in spec["integers"])
-        return low + min(int(u * (high - low + 1)), high - low)
-    options = list(spec["choice"])
-    return copy.deepcopy(options[min(int(u * len(options)), len(options) - 1)])
-
-
-def _sized(spec: dict[str, Any], us: list[float]) -> Any:
-    if spec.get("size") is None:
-        return _one(spec, us[0])
-    values = [_one(spec, u) for u in us]
-    if spec.get("sorted"):
-        values.sort(reverse=spec["sorted"] == "descending")
-    return values
-
-
 def _corner_us(spec: dict[str, Any]) -> list[list[float]]:
     """Unit-cube coordinates of one parameter's extreme values (every option of a choice).
 
@@ -226,7 +203,7 @@ def _draws(params: dict[str, dict[str, Any]], n_random: int, max_corners: int,
 
 def _values(params: dict[str, dict[str, Any]], us: dict[str, list[float]]) -> dict[str, Any]:
     """The parameter values (rounded as the exam draws them) at unit-cube coordinates."""
-    return {n: _sized(params[n], us[n]) for n in params}
+    return {n: value_at(params[n], us[n]) for n in params}
 
 
 # --- evaluating the bank's snippets -------------------------------------------------------

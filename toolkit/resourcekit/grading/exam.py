@@ -282,17 +282,11 @@ def _uniform01(seed: int, *labels: str) -> float:
 
 def _draw(spec: dict[str, Any], seed: int, qid: str, name: str) -> Any:
     size = spec.get("size")
-    if size is None:
-        return _draw_one(spec, seed, qid, name, "")
-    values = [_draw_one(spec, seed, qid, name, str(i)) for i in range(int(size))]
-    order = spec.get("sorted")
-    if order:
-        values.sort(reverse=order == "descending")
-    return values
+    labels = [""] if size is None else [str(i) for i in range(int(size))]
+    return value_at(spec, [_uniform01(seed, qid, name, label) for label in labels])
 
 
-def _draw_one(spec: dict[str, Any], seed: int, qid: str, name: str, index: str) -> Any:
-    u = _uniform01(seed, qid, name, index)
+def _one_at(spec: dict[str, Any], u: float) -> Any:
     if "value" in spec:
         return copy.deepcopy(spec["value"])
     if "uniform" in spec:
@@ -305,6 +299,27 @@ def _draw_one(spec: dict[str, Any], seed: int, qid: str, name: str, index: str) 
         return low + min(int(u * (high - low + 1)), high - low)
     options = list(spec["choice"])
     return copy.deepcopy(options[min(int(u * len(options)), len(options) - 1)])
+
+
+def value_at(spec: dict[str, Any], us: list[float]) -> Any:
+    """A parameter's value at unit-cube coordinates ``us`` (one per list entry, or one).
+
+    The one mapping from a parameter's spec (``value``, ``uniform`` with ``digits``,
+    ``integers``, ``choice``; ``size`` and ``sorted`` for lists) to a value, used by the
+    learners' variants (``us`` from the variant seed) and by bank-check's sweep (corners and
+    random points of the cube).
+
+    >>> value_at({"uniform": [1, 2], "digits": 1}, [0.5])
+    1.5
+    >>> value_at({"integers": [1, 3], "size": 2, "sorted": "descending"}, [0.1, 0.9])
+    [3, 1]
+    """
+    if spec.get("size") is None:
+        return _one_at(spec, us[0])
+    values = [_one_at(spec, u) for u in us]
+    if spec.get("sorted"):
+        values.sort(reverse=spec["sorted"] == "descending")
+    return values
 
 
 def variant(exam: Exam, learner_id: str, key: bytes | None = None
