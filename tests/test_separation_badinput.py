@@ -625,6 +625,10 @@ add("liberation_limit", "grade in percent with its unit", lambda: sep.liberation
     LIB, Quantity(80, "%")), lambda r: close(r, 2 / 3))
 add("liberation_limit", "missing column", lambda: sep.liberation_limit(
     LIB.rename(columns={"mass": "kg"}), 0.8), names=("mass",))
+add("liberation_limit", "grade column twice", lambda: sep.liberation_limit(
+    pd.concat([LIB, LIB[["grade"]]], axis=1), 0.8), names=("grade", "twice"))
+add("liberation_limit", "not a table", lambda: sep.liberation_limit(
+    LIB.to_dict(), 0.8), names=("classes", "DataFrame", "dict"))
 add("liberation_limit", "negative mass", lambda: sep.liberation_limit(
     LIB.assign(mass=[-1.0, 2.0, 7.0]), 0.8), names=("mass",))
 add("liberation_limit", "no A at all", lambda: sep.liberation_limit(

@@ -31,7 +31,7 @@ from resourcekit.boundary import (
 from resourcekit.errors import LabelError
 
 __all__ = ["fraction", "amount", "number", "align", "template", "like", "check_option",
-           "grade", "mass", "grade_column", "LabelError"]
+           "grade", "mass", "grade_column", "classes_table", "LabelError"]
 
 
 def grade(value: Any, name: str, *, units: str | None = None) -> np.ndarray:
@@ -48,6 +48,27 @@ def grade_column(column: pd.Series, label: str) -> np.ndarray:
     """Grades of one column, with the unit of its pint dtype or its name (``"grade [%]"``)."""
     values, unit = column_values(column, label)
     return fraction(values, label, units=unit)
+
+
+def classes_table(classes: Any, mass_col: str, grade_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Masses [kg] and grades [mass fraction] of a table of classes (one row per class).
+
+    The one reader of the class tables of ``ideal_separation_curve`` and ``liberation_limit``:
+    a DataFrame, both columns present once (a column named twice would read as a table).
+    """
+    from resourcekit.errors import DataError
+
+    if not isinstance(classes, pd.DataFrame):
+        raise DataError(f"classes must be a DataFrame with a {mass_col!r} and a {grade_col!r} "
+                        f"column, not {type(classes).__name__}")
+    for col in (mass_col, grade_col):
+        if col not in classes.columns:
+            raise LabelError(f"classes has no column {col!r}; columns are "
+                             f"{list(classes.columns)}")
+        if list(classes.columns).count(col) > 1:
+            raise LabelError(f"classes has the column {col!r} twice")
+    g = np.asarray(grade_column(classes[grade_col], grade_col), float)
+    return np.asarray(mass(classes[mass_col], mass_col), float), g
 
 
 def one(value: Any, name: str) -> float:

@@ -153,16 +153,7 @@ def ideal_separation_curve(
     >>> ideal_separation_curve(cls)["recovery"].round(3).tolist()
     [0.0, 0.667, 1.0, 1.0]
     """
-    if not isinstance(classes, pd.DataFrame):
-        raise DataError("classes must be a DataFrame with a mass and a grade column")
-    for col in (mass, grade):
-        if col not in classes.columns:
-            raise LabelError(f"classes has no column {col!r}; columns are "
-                             f"{list(classes.columns)}")
-        if list(classes.columns).count(col) > 1:
-            raise LabelError(f"classes has the column {col!r} twice")
-    g = _kind.grade_column(classes[grade], grade)
-    m = _kind.mass(classes[mass], mass)
+    m, g = _kind.classes_table(classes, mass, grade)
     order = np.argsort(-g, kind="stable")
     out = grade_recovery_curve(m[order], g[order], pure=pure)
     out.insert(0, "class", [None, *np.asarray(classes.index)[order]])

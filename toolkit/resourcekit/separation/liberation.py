@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from resourcekit.errors import DataError, LabelError
+from resourcekit.errors import DataError
 
 from . import _kind
 
@@ -430,14 +430,7 @@ def liberation_limit(classes: pd.DataFrame, target_grade: Any, *, mass: str = "m
     >>> round(liberation_limit(cls, 0.8), 4)
     0.6667
     """
-    if not isinstance(classes, pd.DataFrame):
-        raise DataError("classes must be a DataFrame with a mass and a grade column")
-    for col in (mass, grade):
-        if col not in classes.columns:
-            raise LabelError(f"classes has no column {col!r}; columns are "
-                             f"{list(classes.columns)}")
-    g = np.asarray(_kind.grade_column(classes[grade], grade), float)
-    m = np.asarray(_kind.mass(classes[mass], mass), float)
+    m, g = _kind.classes_table(classes, mass, grade)
     target = _kind.one(_kind.grade(target_grade, "target_grade"), "target_grade")
     total_a = float(np.sum(m * g))
     if total_a <= 0:
