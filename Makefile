@@ -14,7 +14,7 @@ EXERCISE ?=
 GRADE_EXERCISE = $(EXERCISE)
 GRADE_EXAM = $(if $(filter command line environment,$(origin EXAM)),$(EXAM))
 
-.PHONY: help setup book book-ja book-pot test lab exercises grade bench browser sandbox lint clean exam slides
+.PHONY: help setup book book-ja book-pot test lab notebook exercises grade bench browser sandbox lint clean exam slides
 
 help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
@@ -22,6 +22,7 @@ help:
 	@echo "make book-pot   extract messages, update book/locales/ja/LC_MESSAGES/*.po (sphinx-intl)"
 	@echo "make test       set up .venv (and Chromium, bubblewrap), run the whole suite"
 	@echo "make lab        open JupyterLab on course/: lessons and student exercises"
+	@echo "make notebook   the same course/ in Jupyter Notebook 7"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXERCISE=name   grade practice submissions"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXAM=file       grade an exam (certificates)"
@@ -92,6 +93,10 @@ test:
 lab: exercises
 	$(PY) -m resourcekit._lab course
 	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True course
+
+notebook: exercises
+	$(PY) -m resourcekit._lab course
+	$(VENV)/bin/jupyter notebook --ServerApp.allow_root=True course
 
 # What is graded comes from the command: EXERCISE=<master name> or EXAM=<exam file or id>.
 grade: setup sandbox

@@ -86,6 +86,7 @@ def lab(tmp_path_factory):
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={course}", "--LabApp.expose_app_in_browser=True",
+           "--JupyterNotebookApp.expose_app_in_browser=True",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class="
            "jupyterlab.handlers.announcements.NeverCheckForUpdate"]
     log = open(course / "server.log", "w")  # noqa: SIM115 - closed below
@@ -123,7 +124,7 @@ def browser():
         b.close()
 
 
-def _open(browser, lab, path: str):
+def _open(browser, lab, path: str, ui: str = "lab/tree"):
     """A page with ``path`` open in JupyterLab; requests leaving the server, page errors and
     Vega's warnings are recorded."""
     base, token, _ = lab
@@ -136,7 +137,8 @@ def _open(browser, lab, path: str):
     # a legend bound to two fields) still draws, without its lines or its legend clicks
     page.on("console", lambda m: outside.append(f"vega: {m.text}")
             if m.type == "warning" and m.text.startswith("WARN") else None)
-    page.goto(f"{base}/lab/tree/{path}?token={token}&reset", wait_until="domcontentloaded")
+    reset = "&reset" if ui.startswith("lab") else ""
+    page.goto(f"{base}/{ui}/{path}?token={token}{reset}", wait_until="domcontentloaded")
     page.wait_for_function(
         "() => window.jupyterapp && jupyterapp.shell.currentWidget"
         " && jupyterapp.shell.currentWidget.sessionContext"
@@ -144,7 +146,20 @@ def _open(browser, lab, path: str):
         " && jupyterapp.shell.currentWidget.sessionContext.session.kernel"
         " && jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
         timeout=60_000)
+    # errors of the applications' own start-up, before any lesson code runs, are dropped;
+    # anything else, and these once the notebook is open, still fails a test
+    outside[:] = [e for e in outside if e not in STARTUP_ERRORS]
     return page, outside
+
+
+STARTUP_ERRORS = {
+    # Notebook 7.6.5 raises this once on every page, its empty file browser (/tree) included
+    "page error: Cannot read properties of undefined (reading 'schema')",
+    # JupyterLab 4.6 opening /lab/tree/<path> can call the file browser's command before the
+    # file browser registered it (a start-up race, seen once on the first lesson a fresh server
+    # opened, with Notebook 7's lab extension installed); the notebook opens all the same
+    "page error: Command 'filebrowser:open-path' not registered.",
+}
 
 
 RUN_ALL = """async () => {
@@ -230,24 +245,44 @@ def _settled(page, ci: int, before: str, wait_s: float) -> str:
     return after
 
 
-def _control_changes(page, ci: int, kind: str, i: int) -> tuple[str, str]:
+def _drag(page, cell, i: int, share: float) -> None:
+    """Drag slider ``i`` of ``cell`` to the right by ``share`` of its track, with the mouse."""
+    handle = cell.locator(".widget-slider .noUi-handle").nth(i)
+    handle.scroll_into_view_if_needed()
+    page.wait_for_timeout(200)
+    box = handle.bounding_box()
+    track = cell.locator(".widget-slider .noUi-base").nth(i).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + share * track["width"], y, steps=5)
+    page.mouse.up()
+
+
+def _control_changes(page, ci: int, kind: str, i: int, by: str = "keys") -> tuple[str, str]:
     """What the widget of cell ``ci`` shows before and after moving one control.
 
-    A slider is moved one keyboard step at a time, as a learner does, until its widget shows
-    something new or twelve steps are spent (a slider may cross a plateau first: lesson 14's
-    heavy cut changes nothing between 4,000 and 7,000 kg/m3, and a test that pressed a fixed
-    five steps from 5,000 failed whenever one key press was lost).
+    A slider is moved as a learner does, until its widget shows something new: one keyboard
+    step at a time (at most twelve), or with ``by="mouse"`` dragged a fifth of its track at a
+    time (at most four). A slider may cross a plateau first: lesson 14's heavy cut changes
+    nothing between 4,000 and 7,000 kg/m3, and a test that pressed a fixed five steps from
+    5,000 failed whenever one key press was lost.
     """
     before = page.evaluate(WIDGET_VIEW, [ci])
     cell = page.locator(".jp-Notebook .jp-Cell").nth(ci)
     if kind == "s":
-        handle = cell.locator(".widget-slider .noUi-handle").nth(i)
-        handle.scroll_into_view_if_needed()
-        handle.focus()
+        tries = 12 if by == "keys" else 4
+        if by == "keys":
+            handle = cell.locator(".widget-slider .noUi-handle").nth(i)
+            handle.scroll_into_view_if_needed()
+            handle.focus()
         after = before
-        for press in range(12):
-            page.keyboard.press("ArrowRight")
-            after = _settled(page, ci, before, 40 if press == 11 else 3)
+        for n in range(tries):
+            if by == "keys":
+                page.keyboard.press("ArrowRight")
+            else:
+                _drag(page, cell, i, 0.2)
+            after = _settled(page, ci, before, 40 if n == tries - 1 else 3)
             if after != before:
                 break
         return before, after
@@ -259,35 +294,61 @@ def _control_changes(page, ci: int, kind: str, i: int) -> tuple[str, str]:
     return before, _settled(page, ci, before, 40)
 
 
+def _check_lesson(page, outside: list[str], lesson: str, by: str = "keys") -> str:
+    """Run all cells of the open lesson, then assert what a learner sees: no cell error, no
+    CDN loader error, every chart drawn with marks, every control changing its widget, and no
+    request or Vega warning. Returns a line of what was seen."""
+    t0 = time.monotonic()
+    cells = page.evaluate(RUN_ALL)
+    run_s = time.monotonic() - t0
+    assert not _errors(cells), _errors(cells)
+    text = page.locator(".jp-Notebook").inner_text()
+    assert "Error loading script" not in text
+    assert "JavaScript Error" not in text  # JupyterChart's message when vega-embed fails
+    marks = _settled_marks(page)
+    n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
+                   for c in cells)
+    assert marks and all(m > 0 for m in marks), (lesson, marks)
+    controls = page.evaluate(CONTROLS)
+    assert controls, f"{lesson}: no ipywidgets control drawn"
+    unchanged = []
+    for ci, kind, i in controls:
+        before, after = _control_changes(page, ci, kind, i, by)
+        if before == after or not after.strip():
+            unchanged.append((ci, kind, i))
+    assert not unchanged, f"{lesson}: controls whose widget shows nothing new: {unchanged}"
+    charts_after = _settled_marks(page)
+    assert all(m > 0 for m in charts_after), (lesson, "after the controls", charts_after)
+    assert not outside, f"{lesson}: requests left the machine or errors: {outside[:3]}"
+    return (f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, {len(controls)} "
+            f"controls, {n_charts} widget views; stderr: {_stderr(cells)}")
+
+
 @_apply(BROWSER)
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
     page, outside = _open(browser, lab, f"lessons/{lesson}")
     try:
-        t0 = time.monotonic()
-        cells = page.evaluate(RUN_ALL)
-        run_s = time.monotonic() - t0
-        assert not _errors(cells), _errors(cells)
-        text = page.locator(".jp-Notebook").inner_text()
-        assert "Error loading script" not in text
-        assert "JavaScript Error" not in text  # JupyterChart's message when vega-embed fails
-        marks = _settled_marks(page)
-        n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
-                       for c in cells)
-        assert marks and all(m > 0 for m in marks), (lesson, marks)
-        controls = page.evaluate(CONTROLS)
-        assert controls, f"{lesson}: no ipywidgets control drawn"
-        unchanged = []
-        for ci, kind, i in controls:
-            before, after = _control_changes(page, ci, kind, i)
-            if before == after or not after.strip():
-                unchanged.append((ci, kind, i))
-        assert not unchanged, f"{lesson}: controls whose widget shows nothing new: {unchanged}"
-        charts_after = _settled_marks(page)
-        assert all(m > 0 for m in charts_after), (lesson, "after the controls", charts_after)
-        assert not outside, f"{lesson}: requests left the machine or errors: {outside[:3]}"
-        print(f"{lesson}: run {run_s:.1f} s, {len(marks)} charts {marks}, "
-              f"{len(controls)} controls, {n_charts} widget views; stderr: {_stderr(cells)}")
+        print(_check_lesson(page, outside, lesson))
+    finally:
+        page.close()
+        _shutdown_kernels(lab)
+
+
+CLASSIC_LESSON = "05-partition-curves.ipynb"
+
+
+@_apply(BROWSER)
+def test_lesson_runs_and_draws_in_notebook(browser, lab):
+    """The same learner's checks in Jupyter Notebook 7 (the classic Notebook's successor, at
+    /notebooks/), which loads the same widget and anywidget extensions as JupyterLab; one
+    lesson with charts, sliders and a live chart widget. Sliders are dragged with the mouse:
+    in Notebook 7.6 a key press on a focused slider handle moves the focus to a cell instead
+    (the notebook's own keyboard handling; the slider does not move)."""
+    page, outside = _open(browser, lab, f"lessons/{CLASSIC_LESSON}", ui="notebooks")
+    try:
+        assert page.evaluate("() => jupyterapp.name") == "Jupyter Notebook", page.url
+        print(_check_lesson(page, outside, CLASSIC_LESSON, by="mouse"))
     finally:
         page.close()
         _shutdown_kernels(lab)
