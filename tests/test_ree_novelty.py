@@ -274,9 +274,51 @@ def test_trace_default_compares_shapes_so_diluted_wc_is_not_new():
     assert outside.sum() == 3 and shape.unlike_any[outside].all()
     assert shape.unlike_any[~outside].mean() < 0.25
     assert level.unlike_any.all()  # ln X_N: every diluted lot looks new
-    # Each deposit type held out of the ores: almost all of it flagged at ~1 % false flags.
-    assert shape.novelty_check["detected"].min() > 0.9
+    # Each deposit type held out of the ores: most of it flagged at ~1 % false flags. The
+    # default LOF(10) finds 1.00, 0.83 (pegmatite), 0.97 of the three types; the former kNN
+    # k=5 found 1.00, 0.97, 1.00 here but less of an unseen class on the measured apatite set
+    # (trace's docstring): the default follows the measured data.
+    assert shape.novelty_check["detected"].min() > 0.75
+    assert shape.novelty_check["detected"].mean() > 0.9
     assert shape.novelty_check["false_flags"].max() < 0.05
+
+
+def _trace_protocol(X, y, method, k, quantile=0.97, seed=0):
+    """Issue 24's protocol: each class held out in turn, 20 % of the known samples held back
+    as known, threshold at the ``quantile`` of the leave-one-out scores: (share of the unseen
+    class flagged, share of the held-back known samples flagged), means over the classes."""
+    rng = np.random.default_rng(seed)
+    flagged, false = [], []
+    for c in np.unique(y):
+        known = np.flatnonzero(y != c)
+        rng.shuffle(known)
+        held, train = known[: int(0.2 * len(known))], known[int(0.2 * len(known)):]
+        det = NoveltyDetector(method, n_neighbors=k, quantile=quantile).fit(X[train], y[train])
+        flagged.append(det.flag(X[y == c]).mean())
+        false.append(det.flag(X[held]).mean())
+    return float(np.mean(flagged)), float(np.mean(false))
+
+
+def test_trace_default_novelty_is_at_least_the_plain_lof_baseline(apatite):
+    """Issue 24: trace()'s default novelty (method and k as trace() sets them, on its default
+    clr features) flags at least as much of an unseen apatite class as a plain
+    LocalOutlierFactor(10) on standardised clr, at no more false flags; and more than the
+    former default (kNN k=5), which flagged less at more false flags."""
+    import inspect
+
+    from resourcekit.ree.learn import TRACE_NOVELTY_K
+
+    params = inspect.signature(ree.trace).parameters
+    method = params["novelty"].default
+    assert params["features"].default == "clr" and params["n_neighbors"].default is None
+    L = np.log(ree.normalize(apatite)[list(ree.REE)].to_numpy())
+    clr = L - L.mean(axis=1, keepdims=True)
+    y = apatite[CLASS].astype(str).to_numpy()
+    ours = _trace_protocol(clr, y, method, TRACE_NOVELTY_K[method])
+    lof = _trace_protocol(clr, y, "lof", 10)
+    former = _trace_protocol(clr, y, "knn", 5)
+    assert ours[0] >= lof[0] and ours[1] <= lof[1], (ours, lof)
+    assert ours[0] > former[0] + 0.05 and ours[1] <= former[1], (ours, former)
 
 
 def test_trace_group_calibration_uses_groups(apatite):
