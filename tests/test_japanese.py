@@ -29,7 +29,8 @@ TRANSLATED = ("intro", "glossary", "lecturer-guide", *(
         "07-circuits-and-economics", "08-closing-the-balance", "09-data-reconciliation",
         "10-material-flows-urban-mine", "11-urban-mine-over-time",
         "12-liberation-and-comminution", "13-separators-by-particle-property",
-        "14-recycling-line")))
+        "14-recycling-line")),
+    "review/index", *(f"review/{n:02d}" for n in range(1, 15)))
 
 ROLE = re.compile(r"\{(term|cite|cite:p|cite:t|ref|doc|numref|eq)\}`([^`]*)`")
 CODE = re.compile(r"``.*?``", re.S)  # a role written inside a literal is text, not a role
