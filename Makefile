@@ -20,7 +20,7 @@ help:
 	@echo "make book       set up .venv, execute every lesson, build the HTML book"
 	@echo "make book LANG=ja   only the Japanese edition (book/_build/html-ja; also make book-ja)"
 	@echo "make book-pot   extract messages, update book/locales/ja/LC_MESSAGES/*.po (sphinx-intl)"
-	@echo "make test       set up .venv (and Chromium, bubblewrap), run the whole suite"
+	@echo "make test       set up .venv (and Chromium, a Japanese font, bubblewrap), run the whole suite"
 	@echo "make lab        open JupyterLab on course/: lessons and student exercises"
 	@echo "make notebook   the same course/ in Jupyter Notebook 7"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
@@ -72,6 +72,11 @@ browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@# a Japanese font: the Japanese pages, charts (PNG) and PDF certificates draw with it
+	@if ! fc-list :lang=ja | grep -q .; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	fi
 
 # bubblewrap: every learner kernel is graded in its own sandbox (Debian package).

@@ -233,6 +233,25 @@ def test_every_chart_on_every_page_draws_offline(browser, built):
     assert len(lessons) == len(list((REPO / "lessons").glob("*.ipynb")))
 
 
+def test_japanese_pages_draw_with_a_japanese_font(browser, built):
+    """Issue 26: the Japanese edition's text is drawn with a font that has its characters (the
+    fonts Chromium actually used for the node, from the DevTools protocol), not as boxes."""
+    driver, base = browser
+    driver.get(f"{base.rsplit('/', 1)[0]}/html-ja/lessons/07-circuits-and-economics.html")
+    _wait_for(driver, "return document.querySelectorAll('article p').length")
+    root = driver.execute_cdp_cmd("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    driver.execute_cdp_cmd("CSS.enable", {})
+    used = {}
+    for selector in ("article h1", "article section p"):
+        node = driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root,
+                                                            "selector": selector})["nodeId"]
+        for font in driver.execute_cdp_cmd("CSS.getPlatformFontsForNode",
+                                           {"nodeId": node})["fonts"]:
+            used[font["familyName"]] = used.get(font["familyName"], 0) + font["glyphCount"]
+    japanese = {name: n for name, n in used.items() if "CJK" in name or "JP" in name}
+    assert japanese and sum(japanese.values()) >= 10, used
+
+
 # the state of one chart: its SVG marks or its canvas pixels
 STATE = """
 const e = document.getElementById(arguments[0]);

@@ -394,6 +394,22 @@ def test_certificate_pdf_with_headless_chromium(tmp_path):
     assert data[:5] == b"%PDF-" and len(data) > 2000
 
 
+def test_japanese_name_and_title_print_in_a_japanese_font(tmp_path):
+    """Issue 26: a learner's Japanese name and a Japanese exam title come out of the PDF as
+    the same characters (each glyph drawn from a font that has it). Without a Japanese font
+    (make test installs Debian's fonts-noto-cjk) Chromium prints empty boxes, which read back
+    as NUL characters."""
+    from pypdf import PdfReader
+
+    record = {**RECORD, "name": "山田 太郎"}
+    code = certificate_code(record, date="2026-05-01", key=KEY)
+    page = write_certificate(record, code, tmp_path / "yamada.html", title="物理選別 認定試験",
+                             key=KEY)
+    text = PdfReader(certificate_pdf(page)).pages[0].extract_text()
+    assert "太郎" in text and "物理選別" in text and "認定試験" in text, text[:200]
+    assert "\x00" not in text
+
+
 def test_retitled_page_fails_naming_the_field(tmp_path):
     # issue 22, attack 1: a genuine certificate whose <title> and heading were changed to a
     # grander qualification passed `verify FILE`, because the page was rebuilt with the

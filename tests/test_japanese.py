@@ -238,3 +238,21 @@ def test_built_japanese_page_shows_its_translation(page):
             assert captions and all(_is_japanese(c) for c in captions), captions
         shown = [s for s in messages if s.split("\n")[0][:12] in plain]
         assert len(shown) >= len(messages) // 2, f"{built} shows few of its translations"
+
+
+def test_chart_png_draws_japanese_text_with_a_japanese_font():
+    """Issue 26: vl-convert draws a chart's Japanese title and axis title with a font that has
+    the characters. Without one every character is the same empty box, so two titles of two
+    characters each give the same picture (checked: identical PNGs with fontconfig limited to
+    Debian's DejaVu fonts)."""
+    import json
+
+    import vl_convert as vlc
+
+    def png(title: str) -> bytes:
+        spec = {"title": title, "width": 60, "height": 20, "data": {"values": [{"x": 1}]},
+                "mark": "point",
+                "encoding": {"x": {"field": "x", "type": "quantitative", "title": title}}}
+        return vlc.vegalite_to_png(json.dumps(spec), scale=1)
+
+    assert png("選別") != png("分離")
