@@ -41,9 +41,12 @@ def test_non_editable_install_finds_its_data(tmp_path):
                     "--target", str(target), str(wheel)], check=True)
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import resourcekit, resourcekit.datasets"
             " as d; print(resourcekit.__file__); print(d.data_dir());"
-            " print(d.load('osullivan2020_apatite').shape)")
+            " print(d.load('osullivan2020_apatite').shape);"
+            " from resourcekit.grading import i18n; print(i18n.frame('ja')('Question bank"
+            " fingerprint: `{fingerprint}`.'))")
     out = subprocess.run([sys.executable, "-I", "-c", code, str(target)], capture_output=True,
                          text=True, cwd=tmp_path, check=True).stdout.splitlines()
     assert out[0].startswith(str(target)), out
     assert out[1].startswith(str(target)), out
     assert out[2] == "(1298, 47)"
+    assert out[3] == "問題バンクのフィンガープリント：`{fingerprint}`。"  # the exam frame's catalogue

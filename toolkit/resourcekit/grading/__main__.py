@@ -1,19 +1,21 @@
 """Command line: ``python -m resourcekit.grading COMMAND`` (init, build, grade, selftest, exam,
-verify, revoke, reinstate, rotate-key, registry, bank-check).
+verify, revoke, reinstate, rotate-key, registry, bank-check, bank-pot).
 
 ``init`` creates the academy key, the registry and the credential signing key where they
 belong, prints their paths and says what to back up.
 
-``exam EXAM --learners learners.csv --out DIR [--bank PATH]`` writes ``DIR/<learner_id>.ipynb``
-per learner; ``grade DIR --out RESULTS`` grades exercises or exam submissions (certificates,
-registry and similarity report for exams); a non-empty ``RESULTS`` is never overwritten: the
-run goes to ``RESULTS/run-<timestamp>`` unless ``--overwrite``. ``verify CODE`` (or
-``verify certificate.html``) exits 0 for a genuine code that the registry has not revoked or
-superseded (and, for a file, a page whose every field matches the registry's record), 1
-otherwise; ``verify FILE.jwt`` checks an Open Badges credential with the public keys and the
-revocation list alone (``--jwks``, ``--status-list``); ``revoke CODE --reason TEXT`` withdraws
-a code for good, ``reinstate CODE --reason TEXT`` is the only way back; ``rotate-key`` starts a
-new credential signing key; ``registry`` lists the recorded codes.
+``exam EXAM --learners learners.csv --out DIR [--bank PATH] [--lang ja]`` writes
+``DIR/<learner_id>.ipynb`` per learner (``--lang ja``: in Japanese, from the bank's catalogue,
+which ``bank-pot BANK`` writes and updates); ``grade DIR --out RESULTS`` grades exercises or
+exam submissions (certificates, registry and similarity report for exams); a non-empty
+``RESULTS`` is never overwritten: the run goes to ``RESULTS/run-<timestamp>`` unless
+``--overwrite``. ``verify CODE`` (or ``verify certificate.html``) exits 0 for a genuine code
+that the registry has not revoked or superseded (and, for a file, a page whose every field
+matches the registry's record), 1 otherwise; ``verify FILE.jwt`` checks an Open Badges
+credential with the public keys and the revocation list alone (``--jwks``, ``--status-list``);
+``revoke CODE --reason TEXT`` withdraws a code for good, ``reinstate CODE --reason TEXT`` is
+the only way back; ``rotate-key`` starts a new credential signing key; ``registry`` lists the
+recorded codes.
 
 ``--key-file`` and ``--registry`` set where the academy key and the registry are (default:
 ``$RESOURCEKIT_KEY_FILE`` / ``$RESOURCEKIT_REGISTRY``, else ``~/.config/resourcekit/``).
@@ -230,7 +232,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="fill in the reference answers (for lecturers and tests)")
     e.add_argument("--bank", default=None,
                    help="question bank to use instead of the exam file's (e.g. a private one)")
+    e.add_argument("--lang", default="en", choices=["en", "ja"],
+                   help="language of the handout (ja: from the bank's catalogue "
+                        "locales/ja/LC_MESSAGES/<bank>.po; the answers are the same)")
     _store_options(e, registry=False)
+    bp = sub.add_parser("bank-pot", help="write or update a bank's translation catalogue "
+                                         "(locales/<lang>/LC_MESSAGES/<bank>.po beside it)")
+    bp.add_argument("bank", help="question bank file, e.g. exercises/bank/course.yml")
+    bp.add_argument("--lang", default="ja", choices=["ja"])
 
     v = sub.add_parser("verify", help="check a certificate code, a certificate HTML file, or "
                                       "an Open Badges credential (.jwt) with the public key")
@@ -287,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         from .bankcheck import run as _bank_check
 
         return _bank_check(args)
+    if args.command == "bank-pot":
+        from .i18n import update_bank_catalogue
+
+        print(update_bank_catalogue(args.bank, args.lang))
+        return 0
     if args.command == "build":
         from .exercise_batch import build_exercises
 
@@ -328,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
 
         new_key = not key_path().is_file() and not key_from_environment()
         paths = write_exam(find_exam(args.exam, Path(args.exam).parent), args.learners,
-                           args.out, solutions=args.solutions, bank=args.bank)
+                           args.out, solutions=args.solutions, bank=args.bank, lang=args.lang)
         for path in paths:
             print(path)
         print(f"wrote {len(paths)} exam notebook(s) to {args.out}")

@@ -110,6 +110,7 @@ class Exam:
     bank_path: Path | None = None
     visibility: str = "private"
     bank_sha256: str = ""
+    titles: dict[str, str] = field(default_factory=dict)  # other languages: {"ja": ...}
 
     @property
     def public_bank(self) -> bool:
@@ -235,7 +236,9 @@ def load_exam(path: str | Path, *, bank: str | Path | None = None) -> Exam:
                 questions=chosen, imports=str(bank.get("imports", "")),
                 cell_timeout=float(data.get("cell_timeout", 30.0)), path=path, sha256=digest,
                 bank_path=bank_path, visibility=visibility,
-                bank_sha256=hashlib.sha256(bank_path.read_bytes()).hexdigest())
+                bank_sha256=hashlib.sha256(bank_path.read_bytes()).hexdigest(),
+                titles={k[len("title_"):]: str(v) for k, v in data.items()
+                        if k.startswith("title_") and v})
 
 
 def _check_learner(learner_id: str) -> str:
@@ -414,10 +417,43 @@ def _prompt(q: BankQuestion, params: dict[str, Any]) -> str:
         raise ExamError(f"bank question {q.id!r}: prompt placeholder problem: {err}") from err
 
 
+def _shown(exam: Exam, lang: str) -> tuple[Any, Any]:
+    """(bank text -> shown text, frame text -> shown text) for ``lang`` (see :mod:`.i18n`)."""
+    from . import i18n
+
+    if lang == "en":
+        return (lambda text: text), (lambda text: text)
+    needed: dict[str, list[str]] = {}
+    bank = _yaml(exam.bank_path) if exam.bank_path else {}
+    every = i18n.bank_messages(bank)
+    chosen = {q.id for q in exam.questions}
+    for text, places in every.items():
+        mine = [p for p in places if p.split("/")[0] in chosen]
+        if mine:
+            needed[text] = mine
+    return i18n.translator(exam.bank_path, lang, needed), i18n.frame(lang)
+
+
+def _title(exam: Exam, lang: str) -> str:
+    """The exam's title in ``lang`` (``title_ja`` of the exam file); English otherwise is
+    refused, as a missing bank translation is."""
+    if lang == "en":
+        return exam.title
+    if lang not in exam.titles:
+        raise ExamError(f"exam {exam.id!r} has no title_{lang} (add it to {exam.path})")
+    return exam.titles[lang]
+
+
 def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: bool = False,
                   issued: str | None = None, seal: bool = True,
-                  key: bytes | None = None) -> nbformat.NotebookNode:
-    """The exam notebook of one learner (``solutions=True``: filled with reference answers)."""
+                  key: bytes | None = None, lang: str = "en") -> nbformat.NotebookNode:
+    """The exam notebook of one learner (``solutions=True``: filled with reference answers).
+
+    ``lang="ja"``: the frame, the topics, the prompts and the options shown in Japanese, from
+    the bank's catalogue (:mod:`.i18n`); the numbers, the option order, the cells the grader
+    reads and every expected answer are those of the English exam.
+    """
+    from . import i18n
     from .keys import load_key, seal_exam
     from .safe import md_text
 
@@ -425,32 +461,42 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
     key = key or load_key()
     params = variant(exam, learner_id, key)
     issued = issued or dt.date.today().isoformat()
-    topics = ", ".join(f"{t} ({p:g})" for t, p in exam.topics.items())
+    show, tr = _shown(exam, lang)
+    topics = ", " if lang == "en" else "、"
+    topics = topics.join(f"{show(t)} ({p:g})" for t, p in exam.topics.items())
+    head = [tr("**Learner:** {name} (`{learner_id}`) · **Exam:** `{exam_id}` · "
+               "**Issued:** {issued}").format(name=md_text(name or learner_id),
+                                              learner_id=learner_id, exam_id=exam.id,
+                                              issued=issued),
+            tr("{n} questions, {points} points; pass mark {pass_mark} %. Topics (points): "
+               "{topics}.").format(n=len(exam.questions), points=f"{exam.max_score:g}",
+                                   pass_mark=f"{100 * exam.pass_mark:g}", topics=topics),
+            (tr("**Practice handout**: the questions come from the public practice bank "
+                "(fingerprint `{fingerprint}`), whose solutions are published.")
+             if exam.public_bank else
+             tr("Question bank fingerprint: `{fingerprint}`.")).format(
+                 fingerprint=exam.bank_sha256[:12]),
+            tr("How to answer: run the setup cell, then for each question set the named "
+               "variable to a plain value (a float, a list of floats or a string) in the cell "
+               "marked `# YOUR CODE HERE`. Keep the file name `{learner_id}.ipynb`: grading "
+               "takes your learner id from it. The numbers are yours alone; your neighbours "
+               "have different ones. The last cell lists what you have answered; run it before "
+               "you hand in.").format(learner_id=learner_id)]
     cells = [
-        new_markdown_cell(
-            f"# {exam.title}\n\n"
-            f"**Learner:** {md_text(name or learner_id)} (`{learner_id}`) · **Exam:** "
-            f"`{exam.id}` · "
-            f"**Issued:** {issued}\n\n"
-            f"{len(exam.questions)} questions, {exam.max_score:g} points; pass mark "
-            f"{100 * exam.pass_mark:g} %. Topics (points): {topics}.\n\n"
-            + (f"**Practice handout**: the questions come from the public practice bank "
-               f"(fingerprint `{exam.bank_sha256[:12]}`), whose solutions are published.\n\n"
-               if exam.public_bank else
-               f"Question bank fingerprint: `{exam.bank_sha256[:12]}`.\n\n") +
-            "How to answer: run the setup cell, then for each question set the named variable "
-            "to a plain value (a float, a list of floats or a string) in the cell marked "
-            "`# YOUR CODE HERE`. Keep the file name `"
-            f"{learner_id}.ipynb`: grading takes your learner id from it. The numbers are "
-            "yours alone; your neighbours have different ones. The last cell lists what you "
-            "have answered; run it before you hand in."),
+        new_markdown_cell(f"# {_title(exam, lang)}\n\n" + "\n\n".join(head)),
         new_code_cell(exam.imports.strip()),
     ]
     cells[1].metadata["tags"] = ["exam-setup"]
     for i, q in enumerate(exam.questions, start=1):
+        shown = {n: i18n.translate_values(v, show) for n, v in params[q.id].items()}
+        prompt = _prompt(BankQuestion(**{**q.__dict__, "prompt": show(q.prompt)}), shown)
+        heading = ("## Question {i} ({points} point, {topic})" if q.points == 1 else
+                   "## Question {i} ({points} points, {topic})")
         cells.append(new_markdown_cell(
-            f"## Question {i} ({q.points:g} point{'s' if q.points != 1 else ''}, {q.topic})\n\n"
-            + _prompt(q, params[q.id]).strip()))
+            tr(heading).format(i=i, points=f"{q.points:g}", topic=show(q.topic)) + "\n\n"
+            + prompt.strip()))
+        # the data cell is code: the bank's own values, whatever the language, so that every
+        # code cell (and so the grading) is the same in each language
         data = new_code_cell(_data_cell(exam, q, params[q.id]))
         data.metadata["tags"] = ["exam-data"]
         body = q.solution.strip() if solutions else "# YOUR CODE HERE"
@@ -473,7 +519,7 @@ def exam_notebook(exam: Exam, learner_id: str, name: str = "", *, solutions: boo
     meta = {"exam": exam.id, "learner_id": learner_id, "name": name, "issued": issued,
             "version": "solution" if solutions else "student", "bank": exam.visibility,
             "bank_sha256": exam.bank_sha256,
-            "bank_file": exam.bank_path.name if exam.bank_path else ""}
+            "bank_file": exam.bank_path.name if exam.bank_path else "", "lang": lang}
     if seal:
         meta["seal"] = seal_exam(exam.id, learner_id, name, key)
     nb.metadata["resourcekit"] = meta
@@ -506,11 +552,12 @@ def read_learners(path: str | Path) -> list[dict[str, str]]:
 
 def write_exam(exam: str | Path | Exam, learners: str | Path, out: str | Path, *,
                solutions: bool = False, issued: str | None = None,
-               bank: str | Path | None = None, key: bytes | None = None) -> list[Path]:
+               bank: str | Path | None = None, key: bytes | None = None,
+               lang: str = "en") -> list[Path]:
     """Write ``out/<learner_id>.ipynb`` for every learner of ``learners`` (CSV).
 
     ``bank`` replaces the exam file's bank (see :func:`load_exam`); ``key`` defaults to the
-    academy key, loaded once.
+    academy key, loaded once; ``lang``: the language shown (:func:`exam_notebook`).
     """
     from .keys import load_key
 
@@ -522,7 +569,7 @@ def write_exam(exam: str | Path | Exam, learners: str | Path, out: str | Path, *
     paths = []
     for row in rows:
         nb = exam_notebook(exam, row["learner_id"], row["name"], solutions=solutions,
-                           issued=issued, key=key)
+                           issued=issued, key=key, lang=lang)
         target = out / f"{row['learner_id']}.ipynb"
         nbformat.write(nb, target)
         paths.append(target)
