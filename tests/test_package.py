@@ -49,4 +49,5 @@ def test_non_editable_install_finds_its_data(tmp_path):
     assert out[0].startswith(str(target)), out
     assert out[1].startswith(str(target)), out
     assert out[2] == "(1298, 47)"
-    assert out[3] == "問題バンクのフィンガープリント：`{fingerprint}`。"  # the exam frame's catalogue
+    # the exam frame's catalogue travels with the package
+    assert out[3] == "問題バンクのフィンガープリント：`{fingerprint}`。"
