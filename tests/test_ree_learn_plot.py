@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,8 +115,13 @@ def test_embed_umap_miss_then_hit_without_umap(tmp_path, monkeypatch):
     # apart in 2-D, and a second call must come from the cache without importing umap.
     import sys
 
+    from resourcekit.ree._embed import cache_dir
     from sklearn.manifold import trustworthiness
 
+    # numba's compiled code stays where `make setup` warmed it (python -m resourcekit warm);
+    # only the result cache is private: a cold numba cache costs about 25 s here (issue 25)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR",
+                                                         str(cache_dir() / "numba")))
     monkeypatch.setenv("RESOURCEKIT_CACHE", str(tmp_path))
     rng = np.random.default_rng(7)
     X = pd.DataFrame(np.vstack([rng.normal(0, 1, (60, 6)), rng.normal(8, 1, (60, 6))]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,8 +295,11 @@ def _expected_cached(master: Path, build_dir: Path) -> dict[str, Any] | None:
 
     expected = expected_answers(master, spec)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"master_sha256": spec.master_sha256, "expected": expected}))
-    return expected
+    # written whole, then renamed: `make exercises` and the tests may fill the cache at once
+    partial = cache.with_name(f".{cache.name}.{os.getpid()}")
+    partial.write_text(json.dumps({"master_sha256": spec.master_sha256, "expected": expected}))
+    os.replace(partial, cache)
+    return json.loads(cache.read_text())["expected"]  # as a later run reads it back
 
 
 def write_versions(master: str | Path, build_dir: str | Path, *,
