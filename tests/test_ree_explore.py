@@ -2,8 +2,9 @@
 outliers, novelty only against a given library, files, and every chart drawn in headless
 Chromium with one mark per data row.
 
-Real data: no PetDB or GEOROC export with a licence we could verify is available here, so the
-end-to-end run uses the shipped measured apatite set (O'Sullivan et al. 2020, CC-BY) written out
+Real data: a licence-checked GEOROC extract (CC BY 4.0) is explored in test_ree_real_exports.py
+(no PetDB export with a licence we could verify was found); here the end-to-end run uses the
+shipped measured apatite set (O'Sullivan et al. 2020, CC-BY) written out
 as a bare-header export (``La`` ... ``Lu``, a bare ``Y`` beside coordinates), the two things
 that broke the first real files (issue 24).
 """
@@ -146,7 +147,7 @@ def test_report_header_names_references_policy_and_yttrium(cli_report):
     assert "CI_McDonoughSun1995" in head and "McDonough W.F., Sun S.-s. (1995)" in head
     assert "CI_ONeill2016" in head and "bdl=&#39;half&#39;" in head
     assert "default bdl=&#39;nan&#39;" in head
-    assert "Yttrium: read from column &#39;Y [ppm]&#39;" in page
+    assert "Yttrium: read from column &#39;Y&#39;." in page  # the column as the user named it
     q = pd.read_csv(out / "tables" / "quality.csv", index_col=0)
     assert list(q.index) == REY
     warn = pd.read_csv(out / "tables" / "warnings.csv", index_col=0)

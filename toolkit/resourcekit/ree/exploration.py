@@ -88,16 +88,64 @@ def read_table(path: str | os.PathLike[str], *, scheduler: Any = None) -> Any:
 
         return dd.read_parquet([str(f) for f in files])
     suffix = p.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(p, dtype=None, keep_default_na=False, na_values=[""])
-    if suffix == ".tsv":
-        return pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""])
+    if suffix in (".csv", ".txt", ".tsv"):
+        return without_footer(pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",",
+                                          keep_default_na=False, na_values=[""],
+                                          skip_blank_lines=False))
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return pd.read_excel(p)
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(p)
     raise OptionError(f"explore: file type {suffix!r} of {str(p)!r}; use .csv, .tsv, .xlsx, "
                       ".parquet or a folder of .parquet files")
+
+
+def without_footer(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the notes some exports put after their data, and without empty lines.
+
+    A GEOROC precompiled file ends its analyses with an empty line, then an "Abbreviations:"
+    line, "References:" and one line per reference, each a single cell. Read as rows they
+    become samples with no values, and a sample-ID column gets blanks. When every line from the
+    first empty one to the end holds at most one cell, those lines are the footer: they are
+    left out and counted in ``frame.attrs["footer"]`` (lines, first text), which the report
+    lists under "rows dropped". Empty lines elsewhere are left out, as ``pandas.read_csv``
+    does by default.
+
+    >>> f = pd.DataFrame({"a": [1, None, "Notes:", None, "[1] A. Author"],
+    ...                   "b": [2, None, None, None, None], "c": [3, None, None, None, None]})
+    >>> out = without_footer(f)
+    >>> len(out), out.attrs["footer"]["lines"], out.attrs["footer"]["first"]
+    (1, 2, 'Notes:')
+    """
+    filled = frame.notna().sum(axis=1).to_numpy()
+    blank = np.flatnonzero(filled == 0)
+    footer = None
+    if len(blank) and frame.shape[1] > 2:
+        tail = filled[blank[0]:]
+        if (tail <= 1).all() and (tail == 1).any():
+            text = frame.iloc[blank[0]:][tail == 1]
+            footer = {"lines": int((tail == 1).sum()),
+                      "first": str(text.iloc[0].dropna().iloc[0])[:60]}
+            frame, filled = frame.iloc[:blank[0]], filled[:blank[0]]
+    out = frame[filled > 0].reset_index(drop=True)
+    if footer:
+        out.attrs["footer"] = footer
+    return out
+
+
+def _add_footer(report: ExploreReport, footer: dict[str, Any] | None) -> None:
+    """The file's footer lines in the "rows dropped" table, and a note."""
+    if not footer:
+        return
+    row = pd.DataFrame({"rows": [footer["lines"]],
+                        "effect": ["not read as samples: text after the data's last line and an "
+                                   "empty line (e.g. GEOROC's abbreviations and references)"],
+                        "of": [report.quality["n_rows"]]},
+                       index=pd.Index([f"footer lines (first: {footer['first']!r})"],
+                                      name="reason"))
+    report.tables["dropped"] = pd.concat([report.tables["dropped"], row])
+    report.notes.append(f"{footer['lines']} lines after the data (first: {footer['first']!r}) "
+                        "are a footer, not samples; left out.")
 
 
 # --------------------------------------------------------------------------------- report
@@ -406,10 +454,11 @@ def explore(
     _check_reference(lambda_reference, "lambda_reference")
     opts = Options(units=units, normalise_to=normalise_to, lambda_reference=lambda_reference,
                    bdl=bdl, id=id, group=group, yttrium=yttrium, max_groups=int(max_groups))
-    source = None
+    source, footer = None, None
     if isinstance(data, (str, os.PathLike)):
         source = str(data)
         data = read_table(data)
+        footer = getattr(data, "attrs", {}).get("footer")
     from ._dask import is_dask
 
     with warnings.catch_warnings(record=True) as caught:
@@ -427,6 +476,7 @@ def explore(
                                     progress=progress, random_state=random_state, title=title,
                                     source=source)
     _add_warnings(report, caught)
+    _add_footer(report, footer)
     return report
 
 
@@ -526,9 +576,12 @@ def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, column
     from .normalization import BDL_POLICIES, find_columns
 
     cols = find_columns(columns, opts.elements, units=opts.units)
+    shown = dict(cols)  # the user's column names: prepare() renamed --yttrium's to 'Y [unit]'
+    if isinstance(opts.yttrium, str) and "Y" in shown:
+        shown["Y"] = opts.yttrium
     q = quality_rows.groupby("element", sort=False).sum(numeric_only=True)
     q = q.reindex([el for el in opts.elements if el in q.index])
-    q.insert(0, "column", [cols[el] for el in q.index])
+    q.insert(0, "column", [shown[el] for el in q.index])
     q.insert(1, "unit", [_unit_of_column(cols[el], opts.units) for el in q.index])
     missing = [el for el in REE if el not in cols]
     n_bdl = int(q["below detection limit"].sum())
@@ -606,7 +659,7 @@ def _assemble(*, data_name: str, n_rows: int, quality_rows: pd.DataFrame, column
     else:
         notes.append(f"Novelty against a library: {info.get('skipped')}.")
     name = title or f"REE exploration: {Path(data_name).name}"
-    yttrium = ("Yttrium: read from column " + repr(cols["Y"]) + "." if "Y" in cols else
+    yttrium = ("Yttrium: read from column " + repr(shown["Y"]) + "." if "Y" in cols else
                "Yttrium: not read (no column, --no-yttrium, or a 'Y' read as a coordinate: "
                "see the warnings; pass --yttrium COLUMN if it is yttrium).")
     quality = {"summary": summary, "missing_elements": missing, "n_rows": n_rows,
