@@ -27,7 +27,9 @@ as Parquet to a temporary folder with ``make_ree_parquet.py`` and deletes them a
 - **trace** (issue 24): trace()'s novelty under the protocol "each class held out, 20 % of the
   known held back, 0.97 quantile": trace's default LOF(10) on clr, kNN on clr and on ln X_N.
 
-Measured 7 Dec 2026 (2 cores, load 9-14 from other sessions): speed 51.7 s wall but 12.9 s CPU
+Measured 7 Dec 2026 13:45 on an idle 2-core machine (load 1.9): speed 11.8 s wall, 12.5 s CPU in
+the process (target < 15 s wall met); pyrolite normalise + lambdas 0.6 s on the same rows.
+Earlier the same day (2 cores, load 9-14 from other sessions): speed 51.7 s wall but 12.9 s CPU
 in the process (first explore call, imports of altair, scikit-learn and pint included; the
 vega bundle cached); pyrolite normalise + lambdas 3.3 s. Wall time is not meaningful at this
 load; CPU time says about 13 s on an idle 2-core machine. trace protocol (re-measured 7 Dec
