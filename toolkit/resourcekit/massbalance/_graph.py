@@ -43,6 +43,10 @@ def _bridges(ends: np.ndarray, n_nodes: int) -> np.ndarray:
     out = np.zeros(n_edges, dtype=bool)
     if n_edges == 0:
         return out
+    # only the nodes the edges touch: a node without an edge changes no bridge, and a plant
+    # of 20,000 nodes with a few unmeasured streams would walk them all (issue 23, item 4)
+    touched, ends = np.unique(ends.ravel(), return_inverse=True)
+    ends, n_nodes = ends.reshape(-1, 2), int(touched.size)
     lo, hi = np.minimum(ends[:, 0], ends[:, 1]), np.maximum(ends[:, 0], ends[:, 1])
     key = lo * (n_nodes + 1) + hi
     uniq, inv, mult = np.unique(key, return_inverse=True, return_counts=True)

@@ -119,6 +119,8 @@ def _solve_sparse_linear(prob: _Problem, meas_mask: np.ndarray) -> dict[str, Any
         "z": z, "cov": None, "var": var, "va_diag": va_diag, "xi": xi, "chi2": chi2,
         "dof": dof, "unobservable": unobs, "redundant": redundant, "iterations": 1,
         "converged": True, "step": 0.0, "solver": "sparse",
+        # for serial elimination on this factor (_elimination.SparseElimination)
+        "factor": {"bmat": bmat, "lu": lu, "v": v, "xm": xm, "r": r, "lam": lam},
     }
 
 
@@ -317,17 +319,22 @@ def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
     cyc = np.setdiff1d(unmeasured, bridge_streams)
     grp = _node_groups(m + 1, ends, cyc)
     imb = np.zeros(m + 1)
-    node_imb = a[:, xi] @ x_hat
+    a_x = sparse.csr_array(a[:, xi])
+    node_imb = a_x @ x_hat
     np.add.at(imb, grp[:m], node_imb)
     inc: dict[int, list[int]] = {}
     for j in bridge_streams:
         for end in ends[j]:
             inc.setdefault(int(grp[end]), []).append(int(j))
     outside = int(grp[m])
-    members: dict[int, list[int]] = {}
-    for i in range(m):
-        members.setdefault(int(grp[i]), []).append(i)
-    a_x = a[:, xi].tocsr()
+    # the nodes of each group that a bridge touches (the only ones peeled), without a Python
+    # pass over every node of the plant
+    order = np.argsort(grp[:m], kind="stable")
+    keys, starts = np.unique(grp[:m][order], return_index=True)
+    ends_ = [*starts[1:].tolist(), m]
+    bounds = dict(zip(keys.tolist(), zip(starts.tolist(), ends_, strict=True), strict=True))
+    members: dict[int, list[int]] = {
+        g: order[bounds[g][0]:bounds[g][1]].tolist() for g in inc if g in bounds}
     peeled: list[int] = []
     coef_rows = []
     queue = [g for g, lst in inc.items() if len(lst) == 1 and g != outside]
@@ -346,8 +353,8 @@ def _peel(z: np.ndarray, ends: np.ndarray, bridge_streams: np.ndarray, a: Any,
         other = int(grp[ends[j, 0]] if into_g else grp[ends[j, 1]])
         imb[other] += -sign * flow
         mem = members.get(g, [])
-        coef_rows.append(sparse.csr_array(
-            -np.asarray(a_x[mem].sum(axis=0)).reshape(1, -1) / sign))
+        coef_rows.append(sparse.csr_array(  # - (sum of the group's rows) / sign, kept sparse
+            sparse.csr_array(np.full((1, len(mem)), -1.0 / sign)) @ a_x[mem]))
         peeled.append(j)
         members.setdefault(other, []).extend(mem)
         left = [e for e in inc[other] if e not in done]
