@@ -32,6 +32,7 @@ import hmac
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -176,51 +177,96 @@ def verify_code(code: str, key: bytes | None = None) -> Verified:
 
 # --- the page: a pure function of the registry's record ------------------------------------
 
-def _bank_text(entry: RegistryEntry) -> str:
-    where = f" (fingerprint {entry.bank_sha256[:12]})" if entry.bank_sha256 else ""
+def _bank_text(entry: RegistryEntry, t: Callable[[str], str]) -> str:
+    where = (t(" (fingerprint {fingerprint})").format(fingerprint=entry.bank_sha256[:12])
+             if entry.bank_sha256 else "")
     if entry.practice:
-        return f"public practice bank{where}: a practice certificate"
-    return f"{entry.bank_visibility or 'not recorded'}{where}"
+        return t("public practice bank{where}: a practice certificate").format(where=where)
+    return f"{t(entry.bank_visibility) if entry.bank_visibility else t('not recorded')}{where}"
 
 
-def certificate_fields(entry: RegistryEntry) -> list[tuple[str, str]]:
+def page_language(page: str) -> str:
+    """The language a certificate page declares (``<html lang="ja">``): one of
+    :data:`.i18n.LANGUAGES`, else ``"en"`` (whose rendering then differs from the file).
+
+    >>> page_language('<!DOCTYPE html>\\n<html lang="ja"><head>'), page_language("<html>")
+    ('ja', 'en')
+    """
+    from .i18n import LANGUAGES
+
+    found = re.search(r"<html\s+lang=\"([A-Za-z-]+)\"", page[:500])
+    return found.group(1) if found and found.group(1) in LANGUAGES else "en"
+
+
+def certificate_fields(entry: RegistryEntry, lang: str = "en") -> list[tuple[str, str]]:
     """The certificate's claims, in page order: ``(field, text)``, all from ``entry``.
+
+    ``lang="ja"``: the page's own words from the exam frame's catalogue
+    (``resourcekit/locale/ja/LC_MESSAGES/exam.po``), the qualification's Japanese title
+    (``entry.title_ja``, the exam's ``title_ja``) with the English title as a claim of its
+    own; names, ids, dates, scores and the code are the same in every language.
 
     >>> e = RegistryEntry("RK1.x.y", "demo", "alice", "Alice", "Demo exam", "2026-05-01", 3.0,
     ...                   4.0, "issued", "", "", "", "", 0.6, "ab" * 32, "private")
     >>> dict(certificate_fields(e))["pass mark"], dict(certificate_fields(e))["score"]
     ('60 %', '3 / 4 (75 %)')
     """
+    from .i18n import frame
+
+    t = frame(lang)
+    english = entry.title or entry.exam
+    title = entry.title_ja if lang == "ja" and entry.title_ja else english
     pass_mark = (f"{100 * entry.pass_mark:g} %" if entry.pass_mark is not None
-                 else "not recorded")
-    return [("document title", f"Certificate: {entry.name} - {entry.title or entry.exam}"),
-            ("name", entry.name), ("title", entry.title or entry.exam),
-            ("learner", entry.learner_id), ("exam", entry.exam),
-            ("bank", _bank_text(entry)), ("date", entry.date),
-            ("score", f"{float(entry.score or 0):g} / {float(entry.max_score or 0):g} "
-                      f"({entry.percent:g} %)"),
-            ("pass mark", pass_mark), ("code", entry.code)]
+                 else t("not recorded"))
+    fields = [("document title",
+               t("Certificate: {name} - {title}").format(name=entry.name, title=title)),
+              ("name", entry.name), ("title", title)]
+    if title != english:
+        fields.append(("title in English", english))
+    return fields + [
+        ("learner", entry.learner_id), ("exam", entry.exam),
+        ("bank", _bank_text(entry, t)), ("date", entry.date),
+        ("score", f"{float(entry.score or 0):g} / {float(entry.max_score or 0):g} "
+                  f"({entry.percent:g} %)"),
+        ("pass mark", pass_mark), ("code", entry.code)]
 
 
-def certificate_page(entry: RegistryEntry, *, credential: str = "") -> str:
-    """The certificate's HTML for a registry record: a pure function of it.
+# as on every English certificate issued so far: the English page stays byte for byte what it
+# was, or the pages issued before would no longer verify
+_CHECK_IT = ("Check it with <code>python -m resourcekit.grading verify CODE</code>\n"
+             "(or pass this file instead of the code); the embedded Open Badges credential "
+             "checks with\nthe academy's public key alone (<code>verify.html</code>).")
+
+
+def certificate_page(entry: RegistryEntry, *, credential: str = "", lang: str = "en") -> str:
+    """The certificate's HTML for a registry record: a pure function of it (and ``lang``).
 
     ``credential``: the Open Badges 3.0 VC-JWT of the same record (:mod:`.credentials`),
     embedded in a ``<script type="application/vc+jwt">`` element. Every text comes from
-    ``entry`` and is HTML-escaped; the page loads nothing from elsewhere.
+    ``entry`` and is HTML-escaped; the page loads nothing from elsewhere. ``lang="ja"``: the
+    Japanese page of the same record (:func:`certificate_fields`); it declares its language
+    (``<html lang="ja">``), which is how :func:`inspect_certificate` renders it again.
     """
-    e = {k: html.escape(v, quote=True) for k, v in certificate_fields(entry)}
+    from .i18n import frame
+
+    t = frame(lang)
+    e = {k: html.escape(v, quote=True) for k, v in certificate_fields(entry, lang)}
     if credential and not re.fullmatch(r"[A-Za-z0-9_.-]+", credential):
         raise CertificateError("the embedded credential must be a compact JWS")
-    practice = ("<p class=\"small\"><strong>Practice certificate</strong>: the questions come "
-                "from a public practice bank</p>\n") if entry.practice else ""
+    practice = (f"<p class=\"small\"><strong>{t('Practice certificate')}</strong>: "
+                f"{t('the questions come from a public practice bank')}</p>\n"
+                ) if entry.practice else ""
     embedded = (f'<script type="application/vc+jwt" id="openbadge-credential">{credential}'
                 "</script>\n") if credential else ""
+    english = (f'<tr><td>{t("Title in English")}</td><td data-field="title in English">'
+               f'{e["title in English"]}</td></tr>\n') if "title in English" in e else ""
+    font = ("'Noto Serif CJK JP', 'Noto Sans CJK JP', Georgia, serif" if lang == "ja" else
+            "Georgia, 'DejaVu Serif', serif")
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <title>{e['document title']}</title>
 <style>
-body {{ font-family: Georgia, 'DejaVu Serif', serif; background: #f4f1ea; margin: 0; }}
+body {{ font-family: {font}; background: #f4f1ea; margin: 0; }}
 .cert {{ max-width: 760px; margin: 40px auto; background: #fff; padding: 48px 56px;
         border: 10px double #1f4e79; text-align: center; }}
 h1 {{ color: #1f4e79; letter-spacing: .05em; margin-bottom: 0; }}
@@ -232,25 +278,23 @@ code {{ font-size: .85em; word-break: break-all; }}
 </style>
 {embedded}</head>
 <body><div class="cert">
-<h1>Certificate</h1>
-<p class="small">resourcekit academy</p>
-<p>This certifies that</p>
+<h1>{t('Certificate')}</h1>
+<p class="small">{t('resourcekit academy')}</p>
+<p>{t('This certifies that')}</p>
 <p class="name" data-field="name">{e['name']}</p>
-<p>has passed the examination</p>
+<p>{t('has passed the examination')}</p>
 <p><strong data-field="title">{e['title']}</strong></p>
 {practice}<table>
-<tr><td>Learner id</td><td data-field="learner">{e['learner']}</td></tr>
-<tr><td>Exam</td><td data-field="exam">{e['exam']}</td></tr>
-<tr><td>Question bank</td><td data-field="bank">{e['bank']}</td></tr>
-<tr><td>Date</td><td data-field="date">{e['date']}</td></tr>
-<tr><td>Score</td><td data-field="score">{e['score']}</td></tr>
-<tr><td>Pass mark</td><td data-field="pass mark">{e['pass mark']}</td></tr>
+{english}<tr><td>{t('Learner id')}</td><td data-field="learner">{e['learner']}</td></tr>
+<tr><td>{t('Exam')}</td><td data-field="exam">{e['exam']}</td></tr>
+<tr><td>{t('Question bank')}</td><td data-field="bank">{e['bank']}</td></tr>
+<tr><td>{t('Date')}</td><td data-field="date">{e['date']}</td></tr>
+<tr><td>{t('Score')}</td><td data-field="score">{e['score']}</td></tr>
+<tr><td>{t('Pass mark')}</td><td data-field="pass mark">{e['pass mark']}</td></tr>
 </table>
-<p class="small">Verification code</p>
+<p class="small">{t('Verification code')}</p>
 <p><code id="verification-code">{e['code']}</code></p>
-<p class="small">Check it with <code>python -m resourcekit.grading verify CODE</code>
-(or pass this file instead of the code); the embedded Open Badges credential checks with
-the academy's public key alone (<code>verify.html</code>).</p>
+<p class="small">{t(_CHECK_IT)}</p>
 </div></body></html>
 """
 
@@ -263,21 +307,24 @@ def entry_for(record: dict[str, Any], code: str, *, title: str = "",
     return RegistryEntry(code, v.exam, v.learner_id, v.name, title or str(record.get("title", ""))
                          or v.exam, v.date, v.score, v.max_score, "issued", "", "", "", "",
                          record.get("pass_mark"), str(record.get("bank_sha256", "")),
-                         v.bank or str(record.get("bank_visibility", "")))
+                         v.bank or str(record.get("bank_visibility", "")),
+                         title_ja=str(record.get("title_ja", "")))
 
 
 def write_certificate(record: dict[str, Any], code: str, path: str | Path, *,
                       title: str = "", key: bytes | None = None,
-                      entry: RegistryEntry | None = None, credential: str = "") -> Path:
+                      entry: RegistryEntry | None = None, credential: str = "",
+                      lang: str = "en") -> Path:
     """Write a self-contained HTML certificate (no external resources).
 
     ``entry``: the registry's record of ``code`` (what issuing passes); without it the page
     is rendered from the code's signed content, ``title`` and ``record`` (:func:`entry_for`).
+    ``lang="ja"``: the Japanese page of the same record (:func:`certificate_page`).
     """
     entry = entry or entry_for(record, code, title=title, key=key)
     if entry.code != code:
         raise CertificateError(f"the record is of code {entry.code[:24]}..., not {code[:24]}...")
-    page = certificate_page(entry, credential=credential)
+    page = certificate_page(entry, credential=credential, lang=lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
@@ -341,13 +388,6 @@ class _VisibleText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not (self.stack and self.stack[-1]) and data.strip():
             self.parts.append(" ".join(data.split()))
-
-
-def _visible(page: str) -> list[str]:
-    parser = _VisibleText()
-    parser.feed(page)
-    parser.close()
-    return parser.parts
 
 
 def _visible(page: str) -> list[str]:
@@ -427,10 +467,11 @@ def _signed_matches_record(v: Verified, entry: RegistryEntry) -> list[str]:
             for n, a, b in pairs if a != b]
 
 
-def _first_difference(text: str, canonical: str, entry: RegistryEntry) -> list[tuple[str, str]]:
+def _first_difference(text: str, canonical: str, entry: RegistryEntry, lang: str = "en"
+                      ) -> list[tuple[str, str]]:
     """``(field, message)`` for each field of the file that differs from the record's page."""
     out: list[tuple[str, str]] = []
-    claims = certificate_fields(entry)
+    claims = certificate_fields(entry, lang)
     shown_title, want_title = _document_title(text), claims[0][1]
     if shown_title != " ".join(want_title.split()):
         out.append(("document title", f"the document title shows {shown_title[:160]!r}, the "
@@ -493,8 +534,9 @@ claims must equal the record's). The document title,
             [f"the embedded credential cannot be checked: no {jwks}"])
         check.edited_fields += ["credential"] if problems else []
         check.differences += problems
-    canonical = certificate_page(entry, credential=credential)
-    for name, message in _first_difference(text, canonical, entry):
+    lang = page_language(text)  # the page of the same record in the language it declares
+    canonical = certificate_page(entry, credential=credential, lang=lang)
+    for name, message in _first_difference(text, canonical, entry, lang):
         if name:
             check.edited_fields.append(name)
         check.differences.append(message)

@@ -124,7 +124,11 @@ def credential_claims(entry: RegistryEntry, *, issuer: str | None = None,
                 "description": (f"Passed the examination {entry.exam} ({title}), questions "
                                 f"drawn from {bank}."
                                 + (" A practice certificate: the questions and solutions "
-                                   "are published." if practice else "")),
+                                   "are published." if practice else "")
+                                # both names (issue 26): OB 3.0 gives name one string, so
+                                # the Japanese title of the qualification is stated here
+                                + (f" Japanese title: {entry.title_ja}." if entry.title_ja
+                                   and entry.title_ja != title else "")),
                 "criteria": {"narrative": f"Score at least {pass_mark} in the sandboxed, "
                                           f"automatically graded exam {entry.exam}."},
                 "resultDescription": [{"id": f"{achievement_id}/score",

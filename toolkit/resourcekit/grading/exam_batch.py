@@ -162,7 +162,8 @@ def _resolve_exam(exam: Any, exams_dir: str | Path) -> Exam:
 
 def _record_base(exam: Exam, sub: Submission, who: Identity) -> dict[str, Any]:
     return {"submission": sub.name, "learner_id": who.learner_id or "", "exam": exam.id,
-            "title": exam.title, "topics": [q.topic for q in exam.questions],
+            "title": exam.title, "title_ja": exam.titles.get("ja", ""),
+            "topics": [q.topic for q in exam.questions],
             "bank_ids": [q.id for q in exam.questions], "pass_mark": exam.pass_mark,
             "bank_sha256": exam.bank_sha256, "bank_visibility": exam.visibility,
             "identity_sealed": who.sealed, "name": who.name if who.sealed else "",

@@ -138,6 +138,10 @@ def _write_pages(out: dict[str, list[Any]], records: list[dict[str, Any]], resul
         target = results_dir / "certificates" / f"{entry.learner_id}.html"
         page = write_certificate(record, entry.code, target, key=key, entry=entry,
                                  credential=jws)
+        if entry.title_ja:  # the exam has a Japanese title: the Japanese page beside it
+            out["certificates_ja"].append(write_certificate(
+                record, entry.code, target.with_suffix(".ja.html"), key=key, entry=entry,
+                credential=jws, lang="ja"))
         if jws:
             from .credentials import baked_png, baked_svg
 
@@ -219,7 +223,8 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
     -------
     dict
         ``issued``, ``superseded`` and ``revoked`` codes, registry ``entries``,
-        ``certificates``, ``credentials`` and ``similarity`` paths, and the pages for which
+        ``certificates`` (and ``certificates_ja``, the Japanese pages of exams with a
+        ``title_ja``), ``credentials`` and ``similarity`` paths, and the pages for which
         ``no_pdf`` was made.
     """
     from .report import sanitize_record
@@ -231,8 +236,8 @@ def issue_for_batch(records: list[dict[str, Any]], results_dir: str | Path, *,
     secret_texts = [key.decode("utf-8", "replace")]
     reg = registry if isinstance(registry, Registry) else open_registry(registry)
     out: dict[str, list[Any]] = {"issued": [], "superseded": [], "revoked": [], "entries": [],
-                                 "certificates": [], "credentials": [], "similarity": [],
-                                 "no_pdf": []}
+                                 "certificates": [], "certificates_ja": [], "credentials": [],
+                                 "similarity": [], "no_pdf": []}
     signer = None
     try:
         with reg.transaction():  # the batch's registry changes: all recorded, or none

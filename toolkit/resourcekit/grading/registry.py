@@ -77,10 +77,10 @@ CREATE TABLE IF NOT EXISTS events (
 # columns added after the first release: (name, SQL type and default)
 _ADDED = (("pass_mark", "REAL"), ("bank_sha256", "TEXT NOT NULL DEFAULT ''"),
           ("bank_visibility", "TEXT NOT NULL DEFAULT ''"), ("status_index", "INTEGER"),
-          ("credential_id", "TEXT NOT NULL DEFAULT ''"))
+          ("credential_id", "TEXT NOT NULL DEFAULT ''"), ("title_ja", "TEXT NOT NULL DEFAULT ''"))
 _COLUMNS = ("code", "exam", "learner_id", "name", "title", "date", "score", "max_score",
             "status", "reason", "superseded_by", "issued_at", "changed_at", "pass_mark",
-            "bank_sha256", "bank_visibility", "status_index", "credential_id")
+            "bank_sha256", "bank_visibility", "status_index", "credential_id", "title_ja")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM certificates"
 
 
@@ -124,6 +124,7 @@ class RegistryEntry:
     bank_visibility: str = ""
     status_index: int | None = None
     credential_id: str = ""
+    title_ja: str = ""  # the qualification's Japanese title (the exam's title_ja), if any
 
     @property
     def percent(self) -> float:
@@ -296,23 +297,23 @@ class Registry:
         """Record ``code`` as issued for ``record``; a code already recorded keeps its status.
 
         ``record`` gives ``exam``, ``learner_id``, ``name``, ``date``, ``score``,
-        ``max_score`` and, where known, ``pass_mark``, ``bank_sha256`` and
-        ``bank_visibility``: the fields every certificate of this code states. A code revoked
+        ``max_score`` and, where known, ``pass_mark``, ``bank_sha256``, ``bank_visibility``
+        and ``title_ja``: the fields every certificate of this code states. A code revoked
         by hand stays revoked when the same result is graded again.
         """
         with self._tx():
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO certificates (code, exam, learner_id, name, title, date, "
                 "score, max_score, submission_sha256, results_dir, status, issued_at, pass_mark, "
-                "bank_sha256, bank_visibility, status_index, credential_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?)",
+                "bank_sha256, bank_visibility, status_index, credential_id, title_ja) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?, ?, ?, ?, ?, ?)",
                 (code, str(record["exam"]), str(record["learner_id"]),
                  str(record.get("name", "")), title or str(record.get("title", "")),
                  str(record.get("date", "")), record.get("score"), record.get("max_score"),
                  str(record.get("submission_sha256", "")), results_dir, _now(),
                  record.get("pass_mark"), str(record.get("bank_sha256", "")),
                  str(record.get("bank_visibility", "")), self._free_index(),
-                 f"urn:uuid:{uuid.uuid4()}"))
+                 f"urn:uuid:{uuid.uuid4()}", str(record.get("title_ja", ""))))
             if cur.rowcount:
                 self._log(code, "issued")
         entry = self.lookup(code)

@@ -1,0 +1,145 @@
+"""The certificate page in Japanese (issue 26 item 3), attacked as the English one is.
+
+An exam with a ``title_ja`` gets, beside ``certificates/<learner>.html``, the Japanese page
+``<learner>.ja.html`` of the same registry record: the registry keeps the Japanese title, the
+page is a pure function of the record and its declared language, and verification renders the
+page of that language again and compares every visible text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from resourcekit.grading.certificates import (
+    certificate_fields,
+    certificate_page,
+    inspect_certificate,
+    page_language,
+    verify_certificate,
+)
+from resourcekit.grading.keys import CertificateError
+from resourcekit.grading.registry import Registry, RegistryEntry
+from test_cert_attacks import _cli, academy  # noqa: F401 - the fixture, shared
+
+TITLE_JA = "物理選別の修了認定"  # title_ja of exercises/exams/physical-separation.yml
+
+
+@pytest.fixture
+def pages(academy):  # noqa: F811 - the imported fixture
+    rec = academy["grade"]({"alice.ipynb": "alice"}, "run", "2026-05-01")["alice.ipynb"]
+    folder = academy["tmp"] / "run" / "certificates"
+    return rec, folder / "alice.html", folder / "alice.ja.html"
+
+
+def test_japanese_page_of_the_same_record_verifies(pages):
+    rec, en, ja = pages
+    text = ja.read_text(encoding="utf-8")
+    assert page_language(text) == "ja" and page_language(en.read_text()) == "en"
+    with Registry() as reg:
+        entry = reg.lookup(rec["certificate_code"])
+    assert entry.title_ja == TITLE_JA and entry.title == "Certificate in physical separation"
+    # the Japanese title, the English one as its own row, the learner's name and the code
+    assert f'<strong data-field="title">{TITLE_JA}</strong>' in text
+    assert '<td data-field="title in English">Certificate in physical separation</td>' in text
+    assert "Alice Tanaka" in text and rec["certificate_code"] in text
+    assert "<h1>修了証</h1>" in text and "合格点" in text and "Pass mark" not in text
+    assert verify_certificate(ja).code == verify_certificate(en).code == rec["certificate_code"]
+    # the same signed credential is embedded in both
+    jws = re.compile(r'id="openbadge-credential">([^<]+)<')
+    assert jws.search(text).group(1) == jws.search(en.read_text()).group(1)
+    assert "資格名（英語）" not in en.read_text() and TITLE_JA not in en.read_text()
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    ((f'title">{TITLE_JA}<', 'title">物理選別の上級修了認定<'), "title"),
+    ((f"<title>修了証：Alice Tanaka - {TITLE_JA}", "<title>修了証：Alice Tanaka - 上級"),
+     "document title"),
+    (("Certificate in physical separation</td>", "Master of separation</td>"),
+     "title in English"),
+    (("Alice Tanaka</p>", "Mallory Forge</p>"), "name"),
+])
+def test_an_edited_japanese_page_names_the_field(pages, edit, field):
+    _, _, ja = pages
+    forged = ja.with_name("forged.ja.html")
+    text = ja.read_text(encoding="utf-8")
+    assert edit[0] in text
+    forged.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    check = inspect_certificate(forged)
+    assert check.edited_fields[:1] == [field], check.differences
+    with pytest.raises(CertificateError, match=f"edited: {field}"):
+        verify_certificate(forged)
+
+
+def test_a_page_that_lies_about_its_language_does_not_verify(pages):
+    """The language is part of the page: the English page declared Japanese (or the
+    Japanese one declared English) is not the page the record gives in that language."""
+    _, en, ja = pages
+    for page, swap in ((en, ('lang="en"', 'lang="ja"')), (ja, ('lang="ja"', 'lang="en"'))):
+        liar = page.with_name("liar.html")
+        liar.write_text(page.read_text(encoding="utf-8").replace(*swap, 1), encoding="utf-8")
+        assert not inspect_certificate(liar).intact
+        with pytest.raises(CertificateError, match="edited"):
+            verify_certificate(liar)
+
+
+def test_a_revoked_code_fails_in_japanese_too(pages):
+    rec, _, ja = pages
+    assert _cli("revoke", rec["certificate_code"], "--reason", "copied").returncode == 0
+    with pytest.raises(CertificateError, match="REVOKED|revoked"):
+        verify_certificate(ja)
+
+
+def _entry(name: str, title: str, title_ja: str) -> RegistryEntry:
+    return RegistryEntry("RK1.x.y", "exam-1", "lid", name, title, "2026-05-01", 3.0, 4.0,
+                         "issued", "", "", "", "", 0.6, "ab" * 32, "private",
+                         title_ja=title_ja)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.text(min_size=1, max_size=30), title=st.text(min_size=1, max_size=30),
+       title_ja=st.text(max_size=30))
+def test_every_claim_is_shown_as_recorded_in_both_languages(name, title, title_ja):
+    """Whatever the record holds (markup, braces, quotes, CJK), each page shows each claim
+    exactly once where it belongs, as text, and the Japanese page shows the Japanese title
+    when there is one."""
+    from resourcekit.grading.certificates import _first_difference, _visible
+
+    entry = _entry(name, title, title_ja)
+    for lang in ("en", "ja"):
+        page = certificate_page(entry, lang=lang)
+        assert page_language(page) == lang
+        assert _first_difference(page, page, entry, lang) == []
+        shown = _visible(page)
+        claims = dict(certificate_fields(entry, lang))
+        for key in ("name", "title", "learner", "code"):
+            assert " ".join(claims[key].split()) in shown or not claims[key].strip()
+        want = title_ja if lang == "ja" and title_ja else title
+        assert claims["title"] == want
+        assert ("title in English" in claims) == (lang == "ja" and bool(title_ja)
+                                                  and title_ja != title)
+
+
+def test_the_credential_carries_both_names(pages):
+    """The Open Badges credential embedded in both pages names the qualification in English
+    (its name) and in Japanese (its description); it is checked against the record as the
+    page is."""
+    import base64
+    import json
+
+    from resourcekit.grading.credentials import credential_claims
+
+    rec, _, ja = pages
+    token = re.search(r'id="openbadge-credential">([^<]+)<', ja.read_text()).group(1)
+    part = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    achievement = claims["credentialSubject"]["achievement"]
+    assert achievement["name"] == "Certificate in physical separation"
+    assert f"Japanese title: {TITLE_JA}." in achievement["description"]
+    # a record without a Japanese title gives the credential it gave before (codes issued
+    # before the registry had the column still verify)
+    plain = _entry("Alice", "Demo exam", "")
+    assert "Japanese title" not in json.dumps(credential_claims(plain, issuer="https://a.b"))
+    assert inspect_certificate(ja).intact
