@@ -143,3 +143,69 @@ def test_the_credential_carries_both_names(pages):
     plain = _entry("Alice", "Demo exam", "")
     assert "Japanese title" not in json.dumps(credential_claims(plain, issuer="https://a.b"))
     assert inspect_certificate(ja).intact
+
+
+# --- the feedback of a Japanese handout (issue 26 item 3) -------------------------------------
+def test_a_japanese_handout_gets_its_feedback_and_report_in_japanese(academy, monkeypatch):  # noqa: F811
+    """A learner who sat the exam in Japanese (exam --lang ja) reads the report in Japanese:
+    the report's words, the exam's Japanese title and topics, the feedback templates and the
+    bank's hints from their catalogues; the points are those of the English exam, and no
+    expected value is shown. A handout in English beside it keeps its English report."""
+    import json
+    import shutil
+
+    import nbformat
+    from resourcekit.grading import exam_batch
+    from resourcekit.grading.exam import exam_notebook, expected_for
+    from resourcekit.grading.runner import RunResult
+    from test_cert_attacks import KEY, REPO
+
+    exam = academy["exam"]
+    handouts = academy["handouts"]
+    # the academy's private copy of the bank carries the bank's Japanese catalogue along
+    target = exam.bank_path.parent / "locales" / "ja" / "LC_MESSAGES" / "bank.po"
+    target.parent.mkdir(parents=True)
+    shutil.copy(REPO / "exercises/bank/locales/ja/LC_MESSAGES/physical-separation.po", target)
+    nbformat.write(exam_notebook(exam, "bob", "Bob Suzuki", key=KEY.encode(), lang="ja"),
+                   handouts / "bob.ipynb")
+    wrong = {"bob": {"q1", "q2"}, "alice": {"q1", "q2"}}  # both answer q1 and q2 wrongly
+
+    def fake_run_tasks(tasks, **kw):
+        out = {}
+        for task in tasks:
+            lid = json.loads(task.text)["metadata"]["resourcekit"]["learner_id"]
+            want = expected_for(exam, lid, KEY.encode())
+            answers = {}
+            for i, name in enumerate(task.names, start=1):
+                value = want[f"q{i}"]
+                if f"q{i}" in wrong[lid]:
+                    value = "?" if isinstance(value, str) else None
+                answers[name] = {"ok": value is not None, "value": value, "type": "NoneType"}
+            out[task.key] = RunResult(answers=answers, sandboxed=True)
+        return out
+
+    monkeypatch.setattr(exam_batch, "run_tasks", fake_run_tasks)
+    records = academy["grade"]({"alice.ipynb": "alice", "bob.ipynb": "bob"}, "ja-run",
+                               "2026-05-01")
+    bob, alice = records["bob.ipynb"], records["alice.ipynb"]
+    assert bob["lang"] == "ja" and "lang" not in alice
+    assert bob["score"] == alice["score"] < bob["max_score"]  # the same grading in both
+    report = (academy["tmp"] / "ja-run" / "reports" / "bob.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in report and TITLE_JA in report
+    assert "講評" in report and "Feedback" not in report and "得点" in report
+    feedback = {q["id"]: q["feedback"] for q in bob["questions"]}
+    assert "ヒント：" in feedback["q1"] and "Hint:" not in feedback["q1"]
+    # the hint is the bank's, translated: its Japanese text is the catalogue's
+    from resourcekit.grading.i18n import feedback_language
+
+    hint_ja = feedback_language(exam, "ja")["hints"]["q1"]
+    assert hint_ja and hint_ja != exam.questions[0].hint and hint_ja in feedback["q1"]
+    assert all(ord(c) < 0x3000 for c in alice["questions"][0]["feedback"])  # English
+    english = (academy["tmp"] / "ja-run" / "reports" / "alice.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english and "Feedback" in english
+    # never an expected value in either report
+    for lid, page in (("bob", report), ("alice", english)):
+        want = expected_for(exam, lid, KEY.encode())
+        for q in ("q1", "q2"):
+            if isinstance(want[q], float):
+                assert f"{want[q]:.6g}" not in page

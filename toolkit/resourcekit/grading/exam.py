@@ -427,8 +427,8 @@ def _shown(exam: Exam, lang: str) -> tuple[Any, Any]:
     bank = _yaml(exam.bank_path) if exam.bank_path else {}
     every = i18n.bank_messages(bank)
     chosen = {q.id for q in exam.questions}
-    for text, places in every.items():
-        mine = [p for p in places if p.split("/")[0] in chosen]
+    for text, places in every.items():  # hints are shown after grading, not in the handout
+        mine = [p for p in places if p.split("/")[0] in chosen and not p.endswith("/hint")]
         if mine:
             needed[text] = mine
     return i18n.translator(exam.bank_path, lang, needed), i18n.frame(lang)

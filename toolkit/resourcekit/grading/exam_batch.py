@@ -191,6 +191,7 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: Any = Non
     for those certified, ``results/certificates/<id>.html`` (:mod:`.issuing`).
     """
     from .exam import exam_spec, expected_for
+    from .i18n import feedback_language
     from .keys import load_key
     from .report import write_report
 
@@ -222,7 +223,13 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: Any = Non
             record = reject(spec, s, who.problem)
         else:
             run = runs[s.name]
-            record = score(spec, run, expected[s.name])
+            # feedback in the handout's language (exam --lang ja), grades the same in all
+            lang = feedback_language(the_exam, (s.meta or {}).get("lang", "en"))
+            record = score(spec, run, expected[s.name], show=lang and lang["show"],
+                           hints=lang and lang["hints"])
+            if lang:
+                record.update(lang=lang["lang"], report_title=lang["title"],
+                              report_topics=lang["topics"])
             record.update(submission_sha256=s.sha256, status=run_status(run),
                           sandboxed=run.sandboxed)
         record.update(_record_base(the_exam, s, who))

@@ -60,6 +60,7 @@ def bank_messages(bank: dict[str, Any]) -> dict[str, list[str]]:
             continue
         add(item.get("topic"), f"{qid}/topic")
         add(item.get("prompt"), f"{qid}/prompt")
+        add(item.get("hint"), f"{qid}/hint")  # shown in the feedback after grading
         for name, spec in (item.get("params") or {}).items():
             for kind in ("choice", "value"):
                 for text in _strings((spec or {}).get(kind)):
@@ -193,3 +194,28 @@ def translate_values(value: Any, show: Callable[[str], str]) -> Any:
         return tuple(translate_values(v, show) for v in value)
     return value
 
+
+
+def feedback_language(exam: Any, lang: Any) -> dict[str, Any] | None:
+    """What grading needs to write one learner's feedback in ``lang`` (the handout's
+    ``metadata.resourcekit.lang``): ``show`` (the feedback's words, from the frame catalogue),
+    ``hints`` by question (``q1..qN``), ``topics`` in question order and the exam's ``title``
+    in that language; None for
+    English or a language the exams do not have (the feedback is then English).
+
+    A hint or topic without a translation in the bank's catalogue stays English: grading never
+    stops for a missing translation (writing a handout does).
+    """
+    if lang == "en" or lang not in LANGUAGES:
+        return None
+    path = catalogue_path(exam.bank_path, lang) if exam.bank_path else None
+    table = _read(path, lang) if path is not None and path.is_file() else {}
+
+    def shown(text: str) -> str:
+        return table.get(text.strip("\n"), text) if text else text
+
+    return {"lang": lang, "show": frame(lang),
+            # by the scorer's ids, q1..qN in exam order (exam.exam_spec)
+            "hints": {f"q{i}": shown(q.hint) for i, q in enumerate(exam.questions, start=1)},
+            "topics": [shown(q.topic) for q in exam.questions],
+            "title": exam.titles.get(lang, exam.title)}

@@ -102,12 +102,23 @@ def ensure_results_dir(path: str | Path, overwrite: bool = False) -> Path:
 
 
 def write_report(record: dict[str, Any], path: str | Path) -> Path:
-    """Write one self-contained HTML report (no external resources) for a graded record."""
+    """Write one self-contained HTML report (no external resources) for a graded record.
+
+    A record graded in another language (``record["lang"]``, from an exam handout written
+    with ``--lang ja``) gets the report's words from the exam frame's catalogue and its
+    ``report_title`` and ``report_topics``; its feedback was written in that language."""
+    from .i18n import LANGUAGES, frame
+
+    lang = record.get("lang") if record.get("lang") in LANGUAGES else "en"
+    t = frame(lang)
+
     def e(text: Any) -> str:
         return html.escape(cut_text(text, 400))
 
     who = record.get("name") or record.get("learner_id") or record.get("submission", "")
-    topics = record.get("topics") or [""] * len(record["questions"])
+    title = record.get("report_title") or record.get("title", "")
+    topics = (record.get("report_topics") or record.get("topics")
+              or [""] * len(record["questions"]))
     rows = []
     for q, topic in zip(record["questions"], topics, strict=False):
         share = q["points"] / q["max_points"] if q["max_points"] else 0.0
@@ -118,10 +129,11 @@ def write_report(record: dict[str, Any], path: str | Path) -> Path:
                     f'<td>{q["points"]:g} / {q["max_points"]:g}</td><td>{e(text)}</td></tr>')
     problems = record.get("problems") or []
     notes = "".join(f"<li>{e(p)}</li>" for p in problems[:20])
-    verdict = "passed" if record.get("passed") else "not passed"
+    verdict = t("passed") if record.get("passed") else t("not passed")
+    went_wrong = t("What went wrong while running the notebook")
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Report: {e(str(who))} - {e(str(record.get('title', '')))}</title>
+<html lang="{lang}"><head><meta charset="utf-8">
+<title>{e(t("Report: {who} - {title}").format(who=who, title=title))}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 900px; margin: 2em auto; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -129,16 +141,16 @@ td, th {{ border-bottom: 1px solid #ddd; padding: 6px; text-align: left; vertica
 tr.ok td:nth-child(3) {{ color: #17692d; }} tr.part td:nth-child(3) {{ color: #8a6d00; }}
 tr.no td:nth-child(3) {{ color: #a0201c; }}
 </style></head><body>
-<h1>{e(str(record.get('title', '')))}</h1>
+<h1>{e(str(title))}</h1>
 <p><strong>{e(str(who))}</strong> ·
-submission <code>{e(str(record.get('submission', '')))}</code></p>
-<p>Score: <strong>{record['score']:g} / {record['max_score']:g}</strong>
+{t("submission")} <code>{e(str(record.get('submission', '')))}</code></p>
+<p>{t("Score:")} <strong>{record['score']:g} / {record['max_score']:g}</strong>
 ({record['percent']:g} %) · <strong>{verdict}</strong></p>
-<table><thead><tr><th>Question</th><th>Topic</th><th>Points</th><th>Feedback</th></tr></thead>
+<table><thead><tr><th>{t("Question")}</th><th>{t("Topic")}</th><th>{t("Points")}</th><th>{t("Feedback")}</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
-{"<h2>What went wrong while running the notebook</h2><ul>" + notes + "</ul>" if notes else ""}
+{"<h2>" + went_wrong + "</h2><ul>" + notes + "</ul>" if notes else ""}
 </body></html>
 """
     path = Path(path)

@@ -46,10 +46,16 @@ def expected_from_run(spec: ExerciseSpec, run: RunResult) -> dict[str, Any]:
     return expected
 
 
-def score(spec: ExerciseSpec, run: RunResult, expected: dict[str, Any]) -> dict[str, Any]:
-    """Score a run against expected values; the record is what the gradebook and JSON hold."""
+def score(spec: ExerciseSpec, run: RunResult, expected: dict[str, Any], *,
+          show: Any = None, hints: dict[str, str] | None = None) -> dict[str, Any]:
+    """Score a run against expected values; the record is what the gradebook and JSON hold.
+
+    ``show`` and ``hints``: the feedback in the learner's language (see
+    :func:`.checks.check_answer`; hints by question id)."""
+    hints = hints or {}
     results: list[QuestionResult] = [
-        check_answer(q, run.answers.get(q.answer), expected[q.id]) for q in spec.questions
+        check_answer(q, run.answers.get(q.answer), expected[q.id], show=show,
+                     hint=hints.get(q.id)) for q in spec.questions
     ]
     total = round(sum(r.points for r in results), 6)
     return {
