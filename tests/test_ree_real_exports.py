@@ -258,3 +258,25 @@ def test_the_report_names_the_yttrium_column_of_the_file(cli_run):
     _, quality, page = cli_run
     assert quality.loc["Y", "column"] == "Y(PPM)"
     assert "Yttrium: read from column &#39;Y(PPM)&#39;." in page
+
+
+def test_an_empty_line_between_samples_is_not_a_footer(tmp_path):
+    """Only text after the data counts as a footer: an empty line between analyses leaves
+    every analysis in, and a note after the last one is counted, not read as a sample."""
+    from resourcekit.ree.exploration import read_table
+
+    head = "ID,LA(PPM),CE(PPM),ND(PPM)\n"
+    middle = tmp_path / "middle.csv"
+    middle.write_text(head + "a,10,20,9\n\nb,11,21,9.5\n,,,\nc,12,22,10\n")
+    frame = read_table(middle)
+    assert list(frame["ID"]) == ["a", "b", "c"] and "footer" not in frame.attrs
+    noted = tmp_path / "noted.csv"
+    noted.write_text(head + "a,10,20,9\nb,11,21,9.5\n\nData from my lab\n"
+                     '"Analysed by ICP-MS, 2026"\n')  # quoted, as GEOROC's references are
+    frame = read_table(noted)
+    assert list(frame["ID"]) == ["a", "b"]
+    assert frame.attrs["footer"] == {"lines": 2, "first": "Data from my lab"}
+    # a line after the empty one with two cells is data, not a footer: nothing is dropped
+    more = tmp_path / "more.csv"
+    more.write_text(head + "a,10,20,9\n\nb,11,,\n")
+    assert list(read_table(more)["ID"]) == ["a", "b"]
