@@ -240,3 +240,27 @@ def test_every_word_of_the_feedback_and_the_pages_has_its_japanese():
     for text in sorted(seen):
         shown = ja(text)  # raises if missing
         assert sorted(placeholders(shown)) == sorted(placeholders(text)), text
+
+
+def test_the_japanese_page_is_printed_too_where_chromium_works(academy, monkeypatch):  # noqa: F811
+    """Where the English certificate is printed to PDF, the Japanese page is printed beside
+    it (<learner>.ja.pdf), with the same credential attached; where Chromium is missing,
+    the warning counts learners, as before."""
+    from pathlib import Path
+
+    from resourcekit.grading import credentials, issuing
+
+    printed, attached = [], []
+
+    def fake_pdf(html_path, **kw):
+        out = Path(html_path).with_suffix(".pdf")
+        out.write_bytes(b"%PDF-1.4\n")
+        printed.append(out.name)
+        return out
+
+    monkeypatch.setattr(issuing, "certificate_pdf", fake_pdf)
+    monkeypatch.setattr(credentials, "attach_to_pdf",
+                        lambda pdf, jws: attached.append((Path(pdf).name, jws.count("."))))
+    academy["grade"]({"alice.ipynb": "alice"}, "pdf", "2026-05-01")
+    assert printed == ["alice.pdf", "alice.ja.pdf"]
+    assert attached == [("alice.pdf", 2), ("alice.ja.pdf", 2)]  # a compact JWS, both

@@ -138,10 +138,11 @@ def _write_pages(out: dict[str, list[Any]], records: list[dict[str, Any]], resul
         target = results_dir / "certificates" / f"{entry.learner_id}.html"
         page = write_certificate(record, entry.code, target, key=key, entry=entry,
                                  credential=jws)
+        page_ja = None
         if entry.title_ja:  # the exam has a Japanese title: the Japanese page beside it
-            out["certificates_ja"].append(write_certificate(
-                record, entry.code, target.with_suffix(".ja.html"), key=key, entry=entry,
-                credential=jws, lang="ja"))
+            page_ja = write_certificate(record, entry.code, target.with_suffix(".ja.html"),
+                                        key=key, entry=entry, credential=jws, lang="ja")
+            out["certificates_ja"].append(page_ja)
         if jws:
             from .credentials import baked_png, baked_svg
 
@@ -161,10 +162,20 @@ def _write_pages(out: dict[str, list[Any]], records: list[dict[str, Any]], resul
                 record["problems"].append(f"PDF certificate not written: {type(err).__name__}")
             if made is None:
                 out["no_pdf"].append(page)
-            elif jws:
-                from .credentials import attach_to_pdf
+                continue
+            from .credentials import attach_to_pdf
 
+            if jws:
                 attach_to_pdf(made, jws)
+            if page_ja is not None:  # Chromium works: the Japanese page as PDF too
+                try:
+                    made_ja = certificate_pdf(page_ja)
+                except (OSError, subprocess.SubprocessError) as err:
+                    made_ja = None
+                    record["problems"].append(
+                        f"Japanese PDF certificate not written: {type(err).__name__}")
+                if made_ja is not None and jws:
+                    attach_to_pdf(made_ja, jws)
 
 
 def _similarity(records: list[dict[str, Any]], submissions: Any, results_dir: Path,
