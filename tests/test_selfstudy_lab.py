@@ -237,8 +237,9 @@ def _settled(page, ci: int, before: str, wait_s: float) -> str:
     while time.monotonic() < deadline:
         page.wait_for_timeout(300)
         after = page.evaluate(WIDGET_VIEW, [ci])
-        if after != before and "<chart not drawn yet>" not in after:
-            page.wait_for_timeout(500)
+        # an empty view is the widget between clear_output(wait=True) and its redraw
+        if after != before and after.strip() and "<chart not drawn yet>" not in after:
+            page.wait_for_timeout(1000)
             again = page.evaluate(WIDGET_VIEW, [ci])
             if again == after:
                 return after
