@@ -225,13 +225,19 @@ def test_killer_and_bombs_harm_no_one(attacked):
         assert attacked["records"][name]["score"] == 7
 
 
-def test_killing_the_worker_is_retried_once_and_costs_only_that_row(tmp_path, capsys):
+def _demo_batch(tmp_path):
+    """The demo exercise and a submissions folder holding one good submission."""
     exercises = tmp_path / "exercises"
     exercises.mkdir()
     nbformat.write(demo_master(), exercises / "demo.ipynb")
     subs = tmp_path / "subs"
     subs.mkdir()
     _nb(subs, "good.ipynb", GOOD)
+    return exercises, subs
+
+
+def test_killing_the_worker_is_retried_once_and_costs_only_that_row(tmp_path, capsys):
+    exercises, subs = _demo_batch(tmp_path)
     # unsandboxed, the kernel's parent is the grading worker
     _nb(subs, "parricide.ipynb", ["import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
                                   GOOD[0]])
@@ -250,12 +256,7 @@ def test_the_batch_deadline_stops_a_sleeper_and_keeps_the_other_rows(tmp_path, c
     """A submission that sleeps for 600 s is stopped by the batch deadline (15 s), not by the
     cell timeout (120 s) nor its own end; the other submission, run beside it, is graded.
     (Split from the test above, whose 45 s deadline cost 45 s of every run: issue 25.)"""
-    exercises = tmp_path / "exercises"
-    exercises.mkdir()
-    nbformat.write(demo_master(), exercises / "demo.ipynb")
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    _nb(subs, "good.ipynb", GOOD)
+    exercises, subs = _demo_batch(tmp_path)
     _nb(subs, "sleeper.ipynb", ["import time\ntime.sleep(600)", GOOD[0]])
     start = time.monotonic()
     records = grade_batch(subs, tmp_path / "results", exercises_dir=exercises, exercise="demo",

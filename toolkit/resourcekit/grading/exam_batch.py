@@ -217,14 +217,19 @@ def grade_exams(submissions: str | Path, results: str | Path, *, exam: Any = Non
                      submission_timeout=submission_timeout,
                      warm=imported_modules(the_exam.imports))
     records = []
+    languages: dict[Any, dict[str, Any] | None] = {}
     for s in subs:
         who = ids[s.name]
         if who.problem is not None:
             record = reject(spec, s, who.problem)
         else:
             run = runs[s.name]
-            # feedback in the handout's language (exam --lang ja), grades the same in all
-            lang = feedback_language(the_exam, (s.meta or {}).get("lang", "en"))
+            # feedback in the handout's language (exam --lang ja), grades the same in all;
+            # each language's catalogues are read once per batch, not once per learner
+            code = (s.meta or {}).get("lang", "en")
+            if code not in languages:
+                languages[code] = feedback_language(the_exam, code)
+            lang = languages[code]
             record = score(spec, run, expected[s.name], show=lang and lang["show"],
                            hints=lang and lang["hints"])
             if lang:
