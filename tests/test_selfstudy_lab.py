@@ -183,8 +183,8 @@ CHART_MARKS = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-
 
 def _settled_marks(page, quiet_s: float = 1.0, limit_s: float = 40.0) -> list[int]:
     """Marks per chart once every chart has marks and the count has not changed for
-    ``quiet_s``: each JupyterChart loads its vega bundle (0.9 MB) and draws after its cell
-    finished. (Quiet 2 s, then 1 s: the fixed waits cost about 45 s a suite, issue 25.)"""
+    ``quiet_s``: each chart widget draws after its cell finished, the first once the page has
+    loaded the kernel's vega bundle. (Quiet 2 s, then 1 s: the fixed waits cost about 45 s a suite, issue 25.)"""
     marks, since = page.evaluate(CHART_MARKS), time.monotonic()
     deadline = since + limit_s
     while time.monotonic() < deadline:
@@ -311,6 +311,10 @@ def _check_lesson(page, outside: list[str], lesson: str, by: str = "keys") -> st
     n_charts = sum(json.dumps(c.get("outputs", [])).count("application/vnd.jupyter.widget-view")
                    for c in cells)
     assert marks and all(m > 0 for m in marks), (lesson, marks)
+    # vega was loaded once for the page, from the kernel's one bundle (resourcekit._live_charts),
+    # not once for every chart and redraw
+    bundles = page.evaluate("() => Object.keys(globalThis.__resourcekitAltair || {})")
+    assert len(bundles) == 1 and bundles[0].startswith("altair-"), (lesson, bundles)
     controls = page.evaluate(CONTROLS)
     assert controls, f"{lesson}: no ipywidgets control drawn"
     unchanged = []
@@ -461,15 +465,16 @@ def test_student_version_ends_with_a_check_of_every_question(tmp_path):
 
 def test_headless_kernels_keep_the_html_renderer(monkeypatch):
     import altair as alt
-    from resourcekit import widgets
+    from resourcekit import _live_charts, widgets
 
     monkeypatch.setenv("RESOURCEKIT_HEADLESS", "1")
     assert widgets._live_kernel() is False
     before = alt.renderers.active
     assert widgets.setup() == before  # detected: headless, nothing changes
     try:
-        assert widgets.setup(live=True) == "jupyter"
-        assert alt.JupyterChart._is_offline  # vega from vl-convert, not from a CDN
+        assert widgets.setup(live=True) == "resourcekit_live"
+        bundle = _live_charts._holder().bundle
+        assert len(bundle) > 500_000 and "cdn.jsdelivr" not in bundle  # vega from vl-convert
     finally:
         alt.renderers.enable(before)
 

@@ -6,8 +6,8 @@ renderers; the static page's interactivity comes from altair parameters instead.
 
 Importing this module (every lesson does, ``from resourcekit.widgets import show``) also sets
 up altair for the front end the kernel serves, see :func:`setup`: in a live JupyterLab or
-Notebook kernel, charts draw with altair's ``jupyter`` renderer in offline mode (an anywidget
-that carries vega from vl-convert, so no CDN is needed); in a kernel started by
+Notebook kernel, charts draw as altair JupyterCharts that load vega from vl-convert's bundle,
+once per page (:mod:`resourcekit._live_charts`; no CDN is needed); in a kernel started by
 :func:`resourcekit._notebooks.execute_notebook` (book, slides, tests: environment variable
 ``RESOURCEKIT_HEADLESS=1``) nothing changes and charts stay ``text/html`` for the static page.
 """
@@ -20,8 +20,9 @@ from typing import Any
 
 __all__ = ["show", "setup", "STATIC_NOTE", "OFFLINE_RENDERER"]
 
-#: The altair renderer a live kernel gets: a JupyterChart widget whose vega comes from vl-convert.
-OFFLINE_RENDERER = "jupyter"
+#: The altair renderer a live kernel gets: a JupyterChart widget whose vega comes from vl-convert,
+#: sent once per kernel and loaded once per page (:mod:`resourcekit._live_charts`).
+OFFLINE_RENDERER = "resourcekit_live"
 
 STATIC_NOTE = (
     '<div class="rk-live-widget"><em>Live widget: open this lesson in JupyterLab '
@@ -73,16 +74,18 @@ def _live_kernel() -> bool:
 def setup(live: bool | None = None) -> str:
     """Choose altair's renderer for the front end this kernel serves; return its name.
 
-    ``live`` (default: detected) is True in a JupyterLab/Notebook kernel: charts then draw with
-    altair's ``jupyter`` renderer in offline mode (:class:`altair.JupyterChart`, an anywidget
-    whose vega, vega-lite and vega-embed come bundled from vl-convert), so they draw without
-    internet. JupyterLab 4 renders vega-lite v3-v5 MIME only and altair's ``html`` renderer
-    loads vega 6 from a CDN ("Error loading script" offline), so neither of those serves.
+    ``live`` (default: detected) is True in a JupyterLab/Notebook kernel: charts then draw as
+    altair JupyterCharts (anywidgets) whose vega, vega-lite and vega-embed come bundled from
+    vl-convert, so they draw without internet; the bundle is sent once per kernel and loaded
+    once per page (:mod:`resourcekit._live_charts`). JupyterLab 4 renders vega-lite v3-v5
+    MIME only and altair's ``html`` renderer loads vega 6 from a CDN ("Error loading script"
+    offline), so neither of those serves.
     Otherwise (a plain Python process, or a kernel started by
     :func:`resourcekit._notebooks.execute_notebook`, which sets ``RESOURCEKIT_HEADLESS=1``) the
     renderer is left as it is: the book and the slides need their own (``html``, a spec).
 
-    The first chart of a live kernel takes a few seconds more: vl-convert bundles vega once.
+    The first chart of a live kernel's first run takes a few seconds more: vl-convert bundles
+    vega once, into a file cache.
 
     >>> setup(live=False) == __import__("altair").renderers.active
     True
@@ -99,40 +102,9 @@ def setup(live: bool | None = None) -> str:
         print("Charts need the 'anywidget' package to draw offline in JupyterLab; "
               "install it (pip install anywidget) and restart the kernel.")
         return alt.renderers.active
-    _offline_bundle_from_cache(alt.JupyterChart)
-    alt.renderers.enable(OFFLINE_RENDERER, offline=True)
-    return alt.renderers.active
+    from resourcekit import _live_charts
 
-
-def _offline_bundle_from_cache(chart_class: Any) -> None:
-    """Give ``JupyterChart`` its offline bundle from a file cache (seconds saved per kernel).
-
-    ``JupyterChart.enable_offline`` bundles vega with vl-convert in every new kernel (about
-    2-5 s on two cores). The bundle depends only on the altair and vl-convert versions, so it is
-    kept in ``$XDG_CACHE_HOME/resourcekit/`` (default ``~/.cache``) under a name holding both.
-    Relies on altair 5-6 keeping the bundle in ``JupyterChart._esm``; otherwise does nothing
-    and altair bundles as usual. A cache that cannot be written is skipped silently.
-    """
-    if not hasattr(chart_class, "_is_offline") or chart_class._is_offline:
-        return
-    import importlib.metadata as md
-    from pathlib import Path
-
-    versions = f"altair-{md.version('altair')}-vlc-{md.version('vl-convert-python')}"
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    path = root / "resourcekit" / f"jupyterchart-offline-{versions}.js"
-    if path.is_file() and path.stat().st_size > 0:
-        chart_class._esm = path.read_text(encoding="utf-8")
-        chart_class._is_offline = True
-        return
-    chart_class.enable_offline(True)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(chart_class._esm, encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass
+    return _live_charts.enable()
 
 
 if _live_kernel():
