@@ -184,7 +184,8 @@ CHART_MARKS = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-
 def _settled_marks(page, quiet_s: float = 1.0, limit_s: float = 40.0) -> list[int]:
     """Marks per chart once every chart has marks and the count has not changed for
     ``quiet_s``: each chart widget draws after its cell finished, the first once the page has
-    loaded the kernel's vega bundle. (Quiet 2 s, then 1 s: the fixed waits cost about 45 s a suite, issue 25.)"""
+    loaded the kernel's vega bundle. (Quiet 2 s, then 1 s: the fixed waits cost about 45 s a
+    suite, issue 25.)"""
     marks, since = page.evaluate(CHART_MARKS), time.monotonic()
     deadline = since + limit_s
     while time.monotonic() < deadline:
