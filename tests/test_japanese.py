@@ -256,3 +256,108 @@ def test_chart_png_draws_japanese_text_with_a_japanese_font():
         return vlc.vegalite_to_png(json.dumps(spec), scale=1)
 
     assert png("選別") != png("分離")
+
+
+def _chart_i18n():
+    sys.path.insert(0, str(BOOK / "_ext"))
+    try:
+        import rk_chart_i18n
+    finally:
+        sys.path.remove(str(BOOK / "_ext"))
+    return rk_chart_i18n
+
+
+def _altair_html(chart) -> str:
+    import altair as alt
+
+    with alt.renderers.enable("html"):
+        bundle = chart._repr_mimebundle_()
+    return (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+
+
+def _lesson_like_chart():
+    """A chart with every kind of word: title and subtitle, layers, an untitled field, an axis
+    title, a legend bound to a selection, a slider, a text mark, a tooltip list, a facet-free
+    concat, an aggregate and a filter that names a category."""
+    import altair as alt
+    import pandas as pd
+
+    df = pd.DataFrame({"size_mm": [1.0, 2.0, 4.0], "throw_m": [0.2, 0.5, 0.9],
+                       "material": ["Al", "Cu", "Al"]})
+    rotor = alt.param(name="rotor", value=2000, bind=alt.binding_range(
+        min=1000, max=3000, name="rotor [rpm] "))
+    pick = alt.selection_point(fields=["material"], bind="legend")
+    points = alt.Chart(df).mark_point().encode(
+        x="size_mm:Q", y=alt.Y("throw_m:Q", axis=alt.Axis(title="throw [m]")),
+        color="material:N", tooltip=["material:N", "size_mm:Q"],
+    ).add_params(rotor, pick).transform_filter("datum.material != 'Fe'")
+    label = alt.Chart(df).mark_text(text="splitter").encode(x=alt.value(10), y=alt.value(10))
+    mean = alt.Chart(df).mark_rule().encode(y="mean(throw_m):Q")
+    return alt.hconcat(points + label + mean, alt.Chart(df).mark_bar().encode(
+        x="material:N", y="count()")).properties(
+        title=alt.Title("Eddy-current throw", subtitle="one rotor"))
+
+
+def test_chart_words_are_found_and_only_they_change():
+    chart_i18n = _chart_i18n()
+    html = _altair_html(_lesson_like_chart())
+    words = chart_i18n.messages(html)
+    assert set(words) == {"Eddy-current throw", "one rotor", "rotor [rpm]", "size_mm",
+                          "throw [m]", "material", "splitter"}, words
+    table = {"size_mm": "粒径 [mm]", "material": "材料", "rotor [rpm]": "ローター [rpm]",
+             "throw [m]": "飛距離 [m]"}
+    out = chart_i18n.translate(html, lambda w: table.get(w, w))
+    import json
+
+    def spec(text):
+        (start, end), = chart_i18n.chart_spans(text)
+        return json.loads(text[start:end])
+
+    before, after = spec(html), spec(out)
+    assert after["datasets"] == before["datasets"]  # data untouched
+    assert after["params"][0]["bind"]["name"] == "ローター [rpm] "  # label, trailing space kept
+    assert [p["name"] for p in after["params"]] == [p["name"] for p in before["params"]]
+    layer = after["hconcat"][0]["layer"][0]
+    assert layer["encoding"]["x"] == {**before["hconcat"][0]["layer"][0]["encoding"]["x"],
+                                      "title": "粒径 [mm]"}  # field kept, title added
+    assert layer["encoding"]["y"]["axis"]["title"] == "飛距離 [m]"
+    assert "title" not in layer["encoding"]["y"]  # its axis title is the one shown
+    assert [t.get("title") for t in layer["encoding"]["tooltip"]] == ["材料", "粒径 [mm]"]
+    assert layer["transform"] == before["hconcat"][0]["layer"][0]["transform"]
+    assert "title" not in after["hconcat"][0]["layer"][2]["encoding"]["y"]  # aggregate: "Mean of"
+    assert after["title"] == {"text": "Eddy-current throw", "subtitle": "one rotor"}  # no msgstr
+    assert out.replace(json.dumps(after, ensure_ascii=False), "") == html.replace(
+        html[slice(*chart_i18n.chart_spans(html)[0])], "")  # the rest of the HTML as it was
+
+
+def test_chart_translation_changes_nothing_but_words():
+    """Invariant over any words and any translations (markup, quotes, '</script>', CJK): the
+    spec stays valid JSON in a script that still ends where it ended, and everything but the
+    words is kept; translating with the identity gives the spec back."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    chart_i18n = _chart_i18n()
+    html = _altair_html(_lesson_like_chart())
+    (start, end), = chart_i18n.chart_spans(html)
+    original = json.loads(html[start:end])
+    assert chart_i18n.walk(original, lambda w: w) == original
+
+    def strip_words(spec):
+        return chart_i18n.walk(spec, lambda w: "")
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.sampled_from(["</script>", '"', "\\", "分配曲線", "<b>x</b>", "${x}"])
+           | st.text(min_size=1, max_size=30))
+    def check(word):
+        out = chart_i18n.translate(html, lambda w: word + w[:1])
+        assert out.count("</script>") == html.count("</script>")
+        (s2, e2), = chart_i18n.chart_spans(out)
+        after = json.loads(out[s2:e2])
+        assert strip_words(after) == strip_words(
+            chart_i18n.walk(original, lambda w: word + w[:1]))
+        assert after["datasets"] == original["datasets"]
+
+    check()

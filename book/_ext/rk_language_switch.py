@@ -14,6 +14,7 @@ after the insertion and looks each caption up in the page's own catalogue.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,22 +52,38 @@ def add_switch(app: Any, pagename: str, templatename: str, context: dict[str, An
     context["body"] = link + context["body"]
 
 
+def page_gettext(transform: Any) -> Callable[[str], str] | None:
+    """gettext of the page's own catalogue(s), or None in the English edition."""
+    language = transform.config.language
+    if not language or language == "en":
+        return None
+    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+    catalogues = [gettext.translation(domain, str(Path(transform.env.srcdir, folder)),
+                                      languages=[language], fallback=True)
+                  for folder in transform.config.locale_dirs]
+
+    def lookup(message: str) -> str:
+        for catalogue in catalogues:
+            found = catalogue.gettext(message)
+            if found != message:
+                return found
+        return message
+
+    return lookup
+
+
 class TranslateTocCaptions(SphinxTransform):
     """Replace toctree captions by their msgstr in the page's catalogue (non-English builds)."""
 
     default_priority = 101  # after sphinx_external_toc.events.InsertToctrees (100)
 
     def apply(self, **kwargs: Any) -> None:
-        language = self.config.language
-        if not language or language == "en":
+        lookup = page_gettext(self)
+        if lookup is None:
             return
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        for folder in self.config.locale_dirs:
-            catalogue = gettext.translation(domain, str(Path(self.env.srcdir, folder)),
-                                            languages=[language], fallback=True)
-            for toctree in self.document.findall(addnodes.toctree):
-                if toctree.get("caption"):
-                    toctree["caption"] = catalogue.gettext(toctree["caption"])
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = lookup(toctree["caption"])
 
 
 def setup(app: Any) -> dict[str, Any]:

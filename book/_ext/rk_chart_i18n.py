@@ -1,0 +1,227 @@
+"""Chart text in the page's language: the words of every altair chart from the page's catalogue.
+
+The lessons are executed once, in English (``book/prepare.py``), and both editions show the
+same outputs. An altair chart's words (its title, axis and legend titles, a slider's label, a
+text mark) live inside its Vega-Lite spec, which the book embeds as JSON in the output's HTML,
+so Sphinx's catalogues never see them. This module
+
+- **extracts** them from the executed lessons into each lesson's own ``.pot``
+  (``python book/_ext/rk_chart_i18n.py pot``, run by ``make book-pot`` before sphinx-intl), so
+  they are translated in ``book/locales/ja/LC_MESSAGES/lessons/<lesson>.po`` beside the page's
+  prose, and a changed chart title shows up as an untranslated message there;
+- **applies** the translations in the Japanese edition (a Sphinx transform): each chart's
+  spec is read, its words replaced by their ``msgstr``, and written back. Nothing but
+  presentation changes: data, field names, expressions and parameters stay as they are, so the
+  chart's selections and sliders work the same. An encoding without a title shows its field
+  name; when that name has a translation, the encoding gets the translation as its title.
+
+Category values inside the data (a legend's entries, e.g. ``concentrate``) are data and stay
+as they are; translating them would change what filters and selections match.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BOOK = Path(__file__).resolve().parents[1]
+_DECODER = json.JSONDecoder()
+# keys whose values are data or expressions: never read for words
+_DATA_KEYS = frozenset({"data", "datasets", "transform", "config", "$schema", "usermeta"})
+_TITLE_HOLDERS = ("axis", "legend", "header")
+
+
+def chart_spans(html: str) -> list[tuple[int, int]]:
+    """Start and end of each Vega-Lite spec in altair chart HTML (the ``(spec, embedOpt)`` that
+    altair's template passes to its loader), in order.
+
+    >>> html = ('<div id="altair-viz-1"></div><script>(function(s,o){})({"$schema": '
+    ...         '"https://vega.github.io/schema/vega-lite/v6.json", "mark": "point"}, {});')
+    >>> html[slice(*chart_spans(html)[0])][-16:]
+    '"mark": "point"}'
+    >>> chart_spans("<p>no chart</p>"), chart_spans("<p>altair-viz})({}, {})</p>")
+    ([], [])
+    """
+    spans: list[tuple[int, int]] = []
+    if "altair-viz" not in html:
+        return spans
+    start = html.find("})(")
+    while start >= 0:
+        try:
+            spec, end = _DECODER.raw_decode(html, start + 3)
+        except json.JSONDecodeError:
+            spec, end = None, start + 3
+        if isinstance(spec, dict) and "vega-lite" in str(spec.get("$schema", "")):
+            spans.append((start + 3, end))
+        start = html.find("})(", end)
+    return spans
+
+
+def _text(value: Any, visit: Callable[[str], str]) -> Any:
+    """A title-like value (string, list of lines, or {text, subtitle}) with its words visited."""
+    if isinstance(value, str):
+        return visit(value) if value.strip() else value
+    if isinstance(value, list):
+        return [_text(v, visit) for v in value]
+    if isinstance(value, dict):
+        return {k: _text(v, visit) if k in ("text", "subtitle") else v for k, v in value.items()}
+    return value
+
+
+def _channel(definition: Any, name: str, visit: Callable[[str], str]) -> Any:
+    """One encoding channel (a tooltip may hold a list of them)."""
+    if isinstance(definition, list):
+        return [_channel(d, name, visit) for d in definition]
+    if not isinstance(definition, dict):
+        return definition
+    out = walk(definition, visit)
+    if name == "text" and isinstance(out.get("value"), str):
+        out["value"] = _text(out["value"], visit)
+    field = out.get("field")
+    shown_elsewhere = any(isinstance(out.get(h), dict) and "title" in out[h]
+                          for h in _TITLE_HOLDERS)
+    if (isinstance(field, str) and "title" not in out and not shown_elsewhere
+            and not {"aggregate", "timeUnit", "bin"} & out.keys()):
+        title = visit(field)
+        if title != field:
+            out["title"] = title
+    return out
+
+
+def walk(spec: Any, visit: Callable[[str], str]) -> Any:
+    """A copy of a Vega-Lite spec with each of its words replaced by ``visit(word)``.
+
+    Words are: titles and subtitles (of the chart, a layer, an axis, a legend, a header), a
+    bound parameter's label (``bind.name``), a text mark's text, and the field name an untitled
+    encoding shows.
+
+    >>> spec = {"title": "ROC", "mark": "line", "params": [{"name": "t", "bind": {
+    ...     "input": "range", "name": "threshold "}}], "encoding": {
+    ...     "x": {"field": "fpr", "type": "quantitative"},
+    ...     "y": {"field": "tpr", "axis": {"title": "true-positive rate"}}},
+    ...     "data": {"values": [{"fpr": 0, "tpr": 0}]}}
+    >>> out = walk(spec, lambda w: w.upper())
+    >>> out["title"], out["params"][0]["bind"]["name"], out["encoding"]["x"]["title"]
+    ('ROC', 'THRESHOLD ', 'FPR')
+    >>> out["encoding"]["y"]["axis"]["title"], "title" in out["encoding"]["y"], out["data"]
+    ('TRUE-POSITIVE RATE', False, {'values': [{'fpr': 0, 'tpr': 0}]})
+    """
+    if isinstance(spec, list):
+        return [walk(v, visit) for v in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key in _DATA_KEYS:
+            out[key] = value
+        elif key in ("title", "subtitle"):
+            out[key] = _text(value, visit)
+        elif key == "bind" and isinstance(value, dict) and isinstance(value.get("name"), str):
+            label = value["name"]
+            out[key] = {**value, "name": visit(label.strip()) + label[len(label.rstrip()):]}
+        elif key == "mark" and isinstance(value, dict):
+            out[key] = {k: _text(v, visit) if k == "text" else v for k, v in value.items()}
+        elif key == "encoding" and isinstance(value, dict):
+            out[key] = {name: _channel(d, name, visit) for name, d in value.items()}
+        else:
+            out[key] = walk(value, visit)
+    return out
+
+
+def words_per_chart(html: str) -> list[list[str]]:
+    """The words of each chart in ``html`` (an output or a whole page), chart by chart."""
+    charts = []
+    for start, end in chart_spans(html):
+        found: list[str] = []
+
+        def keep(word: str, found: list[str] = found) -> str:
+            found.append(word)
+            return word
+
+        walk(json.loads(html[start:end]), keep)
+        charts.append([w for w in found if w.strip()])
+    return charts
+
+
+def messages(html: str) -> list[str]:
+    """The words of every chart in ``html``, in order, each once."""
+    return list(dict.fromkeys(w for chart in words_per_chart(html) for w in chart))
+
+
+def translate(html: str, gettext: Callable[[str], str]) -> str:
+    """The output's HTML with every chart's words translated by ``gettext``."""
+    for start, end in reversed(chart_spans(html)):
+        spec = walk(json.loads(html[start:end]), gettext)
+        # "</" would end the script element early: JSON lets it be written "<\/"
+        text = json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
+        html = html[:start] + text + html[end:]
+    return html
+
+
+def notebook_messages(path: Path) -> list[str]:
+    """The chart words of an executed notebook's outputs, in order, each once."""
+    found: list[str] = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            for word in messages("".join(html) if isinstance(html, list) else html):
+                if word not in found:
+                    found.append(word)
+    return found
+
+
+def add_to_pots(gettext_dir: Path) -> int:
+    """Add the chart words of ``book/lessons/*.ipynb`` to each lesson's ``.pot``; return the
+    number added. Run after Sphinx's gettext builder and before ``sphinx-intl update``."""
+    from babel.messages.pofile import read_po, write_po
+
+    added = 0
+    for notebook in sorted((BOOK / "lessons").glob("*.ipynb")):
+        pot = gettext_dir / "lessons" / f"{notebook.stem}.pot"
+        if not pot.is_file():
+            continue
+        with pot.open("rb") as handle:
+            catalogue = read_po(handle)
+        for word in notebook_messages(notebook):
+            if word in catalogue:
+                continue
+            catalogue.add(word, locations=[(f"lessons/{notebook.name}", 0)],
+                          auto_comments=["chart text (rk_chart_i18n)"])
+            added += 1
+        with pot.open("wb") as handle:
+            write_po(handle, catalogue, width=76)
+    return added
+
+
+def setup(app: Any) -> dict[str, Any]:
+    from docutils import nodes
+    from rk_language_switch import page_gettext
+    from sphinx.transforms import SphinxTransform
+
+    class TranslateCharts(SphinxTransform):
+        """Replace each chart's words by the page catalogue's msgstr (non-English builds)."""
+
+        default_priority = 21  # beside Sphinx's own Locale transform (20)
+
+        def apply(self, **kwargs: Any) -> None:
+            lookup = page_gettext(self)
+            if lookup is None:
+                return
+            for raw in list(self.document.findall(nodes.raw)):
+                html = raw.astext()
+                if "html" in raw.get("format", "") and chart_spans(html):
+                    raw.children = [nodes.Text(translate(html, lookup))]
+
+    app.add_transform(TranslateCharts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] != ["pot"]:
+        sys.exit("usage: python book/_ext/rk_chart_i18n.py pot [GETTEXT_DIR]")
+    target = Path(sys.argv[2]) if len(sys.argv) > 2 else BOOK / "_build" / "gettext"
+    print(f"chart text: {add_to_pots(target)} messages added to {target}/lessons/*.pot")
