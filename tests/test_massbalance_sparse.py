@@ -149,3 +149,20 @@ def test_bilinear_sparse_statistics_with_serial_elimination():
     assert (cell, "c1") in set(zip(dense.eliminated["stream"], dense.eliminated["column"],
                                    strict=True))
     _same_statistics(lean, dense)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_lookup_on_a_pattern_finds_entries_and_refuses_missing_ones(compiled):
+    """The selected inverse reads Z at the wanted (row, col) pairs from the factor's pattern;
+    an entry off the pattern must give None (the caller then uses block solves), never a
+    neighbour's value."""
+    # columns 0..2 of a CSC pattern: col 0 rows {1, 3}, col 1 rows {2}, col 2 rows {}
+    ptr = np.array([0, 2, 3, 3], dtype=np.int64)
+    idx = np.array([1, 3, 2], dtype=np.int64)
+    flat = np.array([10.0, 30.0, 21.0])
+    got = _sparse._on_pattern(ptr, idx, flat, np.array([0, 1, 0]), np.array([3, 2, 1]),
+                              compiled)
+    assert got is not None and got.tolist() == [30.0, 21.0, 10.0]
+    for col, row in ((0, 2), (2, 3), (1, 3)):
+        assert _sparse._on_pattern(ptr, idx, flat, np.array([col]), np.array([row]),
+                                   compiled) is None

@@ -201,11 +201,9 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any,
             off = lo != hi
             if not off.any():
                 return out
-            keys = col_all[below] * n + sub_indices
-            want = lo[off].astype(np.int64) * n + hi[off]
-            at = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
-            if keys.size and np.all(keys[at] == want):
-                out[off] = flat[at]
+            found = _on_pattern(sub_ptr, sub_indices, flat, lo[off], hi[off], kernel is not None)
+            if found is not None:
+                out[off] = found
                 return out
     # fallback (no symmetric factorisation): columns of the inverse by block solves
     out = np.empty(rows.size)
@@ -216,6 +214,62 @@ def _selected_inverse(s_mat: Any, rows: np.ndarray, cols: np.ndarray, lu: Any,
         hit = (cols >= start) & (cols < start + block.shape[1])
         out[hit] = cols_inv[rows[hit], cols[hit] - start]
     return out
+
+
+def _on_pattern(ptr: np.ndarray, idx: np.ndarray, flat: np.ndarray, cols: np.ndarray,
+                rows: np.ndarray, compiled: bool) -> np.ndarray | None:
+    """Values ``flat`` stored at ``(rows[t], cols[t])`` of a CSC pattern with sorted row
+    indices, or None when an entry is not on the pattern.
+
+    Compiled: a binary search within each entry's column (a few dozen rows), which was 13 ms
+    of a 0.18 s reconciliation at 100,000 streams as one ``searchsorted`` over all keys.
+    """
+    if compiled:
+        lookup = _lookup_kernel()
+        if lookup is not None:
+            got = np.empty(cols.size)
+            ok = lookup(ptr, idx, flat, cols.astype(np.int64), rows.astype(np.int64), got)
+            return got if ok else None
+    n = ptr.size - 1
+    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr)) * n + idx
+    want = cols.astype(np.int64) * n + rows
+    at = np.minimum(np.searchsorted(keys, want), max(keys.size - 1, 0))
+    if keys.size and np.all(keys[at] == want):
+        return flat[at]
+    return None
+
+
+_LOOKUP: list[Any] = []
+
+
+def _lookup_kernel() -> Any:
+    """The compiled lookup of :func:`_on_pattern` (numba, imported on first use), or None."""
+    if _LOOKUP:
+        return _LOOKUP[0]
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba comes with umap-learn
+        _LOOKUP.append(None)
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def lookup(ptr, idx, flat, cols, rows, out):  # pragma: no cover - compiled
+        for t in range(cols.size):
+            lo, hi = ptr[cols[t]], ptr[cols[t] + 1]
+            end = hi
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if idx[mid] < rows[t]:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo >= end or idx[lo] != rows[t]:
+                return False
+            out[t] = flat[lo]
+        return True
+
+    _LOOKUP.append(lookup)
+    return lookup
 
 
 def _takahashi_python(n: int, ptr: np.ndarray, idx: np.ndarray, val: np.ndarray,

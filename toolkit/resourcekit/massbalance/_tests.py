@@ -198,6 +198,24 @@ def _refuse_identification(identify: str, sol: dict[str, Any], step: int = 0) ->
     warnings.warn(where, ConvergenceWarning, stacklevel=4)
 
 
+def _group_names(nodes: Any, node_group: np.ndarray, labels: np.ndarray, merged: bool
+                 ) -> np.ndarray:
+    """Name of each group in ``labels``: its member nodes in node order, joined with "+".
+
+    ``merged`` False: every node is its own group, labelled by its position (no sort).
+    """
+    names = np.asarray(nodes, dtype=object)
+    if not merged:
+        return names[labels]
+    order = np.argsort(node_group, kind="stable")
+    sorted_g = node_group[order]
+    starts = np.searchsorted(sorted_g, labels)
+    stops = np.searchsorted(sorted_g, labels, side="right")
+    return np.array([names[order[a]] if b - a == 1 else "+".join(names[order[a:b]])
+                     for a, b in zip(starts.tolist(), stops.tolist(), strict=True)],
+                    dtype=object)
+
+
 def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.DataFrame:
     """Nodal (constraint) test of every balance that can be formed from measured values.
 
@@ -235,11 +253,14 @@ def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.Dat
             q = flows * a
             vq = a * a * vflows + flows * flows * va
         unknown = ~np.isfinite(q)
-        groups = _node_groups(m + 1, ends, np.nonzero(unknown)[0])
+        if unknown.any():
+            groups = _node_groups(m + 1, ends, np.nonzero(unknown)[0])
+            labels = np.unique(groups[:m])
+            labels = labels[labels != groups[m]]
+        else:  # all measured: each node is its own group, no search and no sort (issue 23)
+            groups, labels = np.arange(m + 1), np.arange(m)
         outside = groups[m]
         known = np.nonzero(~unknown)[0]
-        labels = np.unique(groups[:m])
-        labels = labels[labels != outside]
         if not labels.size:
             continue
         gix = np.full(int(groups.max()) + 1, -1)
@@ -253,22 +274,13 @@ def nodal_tests(prob: _Problem, mask: np.ndarray, significance: float) -> pd.Dat
             use = (end < m) & (g != outside)
             np.add.at(r, gix[g[use]], sign * q[kj[use]])
             np.add.at(var, gix[g[use]], vq[kj[use]])
-        # members of each group, in node order, joined with "+"
-        node_g = groups[:m]
-        order = np.argsort(node_g, kind="stable")
-        sorted_g = node_g[order]
-        starts = np.searchsorted(sorted_g, labels)
-        stops = np.searchsorted(sorted_g, labels, side="right")
-        nodes_arr = fs.nodes
-        names_g = [nodes_arr[order[a]] if b - a == 1
-                   else "+".join(nodes_arr[i] for i in order[a:b])
-                   for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+        names_g = _group_names(fs.nodes, groups[:m], labels, unknown.any())
         use = ~((var <= 0) & (r == 0))  # nothing measured around it
         sd_g = np.sqrt(np.where(var > 0, var, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             z_g = np.where(var > 0, np.abs(r) / sd_g, np.inf)
         rows.append(pd.DataFrame({
-            "nodes": [nm for nm, u in zip(names_g, use.tolist(), strict=True) if u],
+            "nodes": names_g[use],
             "quantity": names[k], "imbalance": r[use], "sd": sd_g[use], "z": z_g[use],
         }))
     cols = ["nodes", "quantity", "imbalance", "sd", "z"]

@@ -293,6 +293,26 @@ def _test(prob: _Problem, sol: dict[str, Any], mask: np.ndarray, significance: f
     return _measurement_z(prob, sol), nodal_tests(prob, mask, significance)
 
 
+_CLASSES = ("redundant", "non-redundant", "eliminated", "unobservable", "observable")
+
+
+def _redundancy_table(prob: _Problem, sol: dict[str, Any], final_mask: np.ndarray,
+                      eliminated: np.ndarray) -> pd.DataFrame:
+    """Each value's class (one of ``_CLASSES``), streams by columns of the measurements.
+
+    Built from class codes with one small string array taken at them: converting 100,000
+    Python strings to pandas' string dtype took 13 ms of a 0.18 s reconciliation (issue 23).
+    """
+    code = np.where(
+        final_mask, np.where(sol["redundant"], 0, 1),
+        np.where(eliminated, 2, np.where(sol["unobservable"], 3, 4)))
+    classes = pd.array(list(_CLASSES), dtype="str")
+    n = prob.n
+    return pd.DataFrame(
+        {col: classes.take(code[k * n:(k + 1) * n]) for k, col in enumerate(prob.meas.columns)},
+        index=_stream_index(prob.fs.streams).rename("stream"))
+
+
 def _result(prob: _Problem, method: str, sol: dict[str, Any], final_mask: np.ndarray,
             zstat: np.ndarray, nodal: pd.DataFrame, suspects: pd.DataFrame,
             significance: float, identify: str) -> ReconciliationResult:
@@ -334,16 +354,7 @@ def _result(prob: _Problem, method: str, sol: dict[str, Any], final_mask: np.nda
         var = sol["var"]
     var = np.where(obs, np.maximum(var, 0.0), np.nan)
     sdout = np.sqrt(var)
-    label = np.where(
-        final_mask,
-        np.where(sol["redundant"], "redundant", "non-redundant"),
-        np.where(eliminated, "eliminated",
-                 np.where(sol["unobservable"], "unobservable", "observable")),
-    )
-    redundancy = pd.DataFrame(
-        label.reshape(ncol, n).T, index=_stream_index(flowsheet.streams).rename("stream"),
-        columns=list(meas.columns),
-    )
+    redundancy = _redundancy_table(prob, sol, final_mask, eliminated)
     unobs = pd.DataFrame(
         sol["unobservable"].reshape(ncol, n).T,
         index=_stream_index(flowsheet.streams).rename("stream"), columns=list(meas.columns),
