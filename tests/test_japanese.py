@@ -361,3 +361,24 @@ def test_chart_translation_changes_nothing_but_words():
         assert after["datasets"] == original["datasets"]
 
     check()
+
+
+def test_a_layer_beside_a_titled_layer_gets_no_title_of_its_own():
+    """Vega-Lite shows a sibling layer's explicit axis title over a field's name, but joins two
+    explicit titles with a comma: translating the untitled field into a title would have drawn
+    lesson 07's axis as "産物の純度 [質量分率], 純度"."""
+    chart_i18n = _chart_i18n()
+    spec = {"layer": [
+        {"mark": "line", "encoding": {"x": {"field": "purity", "type": "quantitative",
+                                            "title": "purity of the product"}}},
+        {"mark": "rule", "encoding": {"x": {"field": "purity", "type": "quantitative"},
+                                      "color": {"field": "mark", "type": "nominal"}}}]}
+    table = {"purity of the product": "産物の純度", "purity": "純度", "mark": "印"}
+    out = chart_i18n.translate_spec(spec, lambda w: table.get(w, w))
+    assert out["layer"][0]["encoding"]["x"]["title"] == "産物の純度"
+    assert "title" not in out["layer"][1]["encoding"]["x"]
+    assert out["layer"][1]["encoding"]["color"]["title"] == "印"  # untitled beside: translated
+    assert chart_i18n.messages(
+        '<div id="altair-viz-1"></div>})(' + __import__("json").dumps(
+            {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", **spec})
+        + ", {});") == ["purity of the product", "mark"]
