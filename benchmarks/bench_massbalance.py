@@ -20,7 +20,7 @@ Figures are ratios against baselines run in this process (``--quick``: smaller s
    objective against SLSQP with the same bounds (flows >= 0, assays in [0, 1]) from its own
    start: counts of equal (rtol 1e-9), lower, higher, and SLSQP failures.
 
-Flows only re-measured 7 Dec 2026 17:05 (``--flows``, 2 cores, idle; #23 item 5): 100,000
+Flows only re-measured 7 Dec 2026 17:00 (``--flows``, 2 cores, idle; #23 item 5): 100,000
 streams 0.169 / 0.184 s against the bare LU's 0.066 / 0.070 s in two runs, 2.57x / 2.61x
 (target 3x). Before, in the same hour on the same machine: 3.16x / 3.45x (then 3.3x median
 of 5 earlier that day). The gain: the pandas string table of value classes built from codes
