@@ -22,7 +22,7 @@ HTML_JA = BOOK / "_build" / "html-ja"
 
 # Pages whose catalogue is translated in full: a new or changed English message on one of these
 # pages (untranslated or fuzzy after `make book-pot`) fails test_translated_pages_are_in_step.
-TRANSLATED = ("intro", "glossary", "lecturer-guide", *(
+TRANSLATED = ("intro", "glossary", "lecturer-guide", "datasets", *(
     f"{part}/{stem}" for part in ("lessons", "plans", "exercises") for stem in (
         "01-reading-ree-patterns", "02-anomalies-and-shape", "03-tracing-ore-with-ml",
         "04-grade-recovery-yield", "05-partition-curves", "06-sensor-based-sorting",
