@@ -279,7 +279,7 @@ def test_japanese_charts_draw_their_words_in_japanese(browser, built):
     assert len(pages) == len(list((REPO / "lessons").glob("*.ipynb")))
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        left = [w for w in rk_chart_i18n.messages(text)
+        left = [w for w in rk_chart_i18n.messages(text) + rk_chart_i18n.plotly_messages(text)
                 if needs_translation(w) and not _is_japanese(w)]
         if left:
             english[page.name] = left

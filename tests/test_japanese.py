@@ -382,3 +382,33 @@ def test_a_layer_beside_a_titled_layer_gets_no_title_of_its_own():
         '<div id="altair-viz-1"></div>})(' + __import__("json").dumps(
             {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", **spec})
         + ", {});") == ["purity of the product", "mark"]
+
+
+def test_plotly_words_are_translated_and_identifier_labels_kept():
+    """Sankey figures (lessons 10 and 14): the title, axis titles and node labels that read as
+    words are translated; a node list that holds identifiers (``fe_scrap``,
+    ``magnet.magnetic``) stays as the code names it, and flows are never touched."""
+    import json
+
+    chart_i18n = _chart_i18n()
+    table = {"mass flow [t/h]": "質量流量 [t/h]", "aluminium": "アルミニウム",
+             "magnet": "磁選機"}
+    words = {"data": [{"type": "sankey", "node": {"label": ["magnet", "aluminium", "PVC"]},
+                       "link": {"source": [0], "target": [1], "value": [2.5]}}],
+             "layout": {"title": {"text": "mass flow [t/h]"}}}
+    ids = {"data": [{"type": "sankey", "node": {"label": ["magnet", "fe_scrap"]},
+                     "link": {"source": [0], "target": [1], "value": [2.5]}}],
+           "layout": {"title": "mass flow [t/h]"}}
+    html = ('<div id="rk-plotly-1-x" class="rk-plotly"></div>\n<script>(function () { '
+            'var fig = %s; Plotly.newPlot("rk-plotly-1-x", fig.data, fig.layout); })();'
+            '</script>')
+    out = chart_i18n.translate_plotly(html % json.dumps(words), lambda w: table.get(w, w))
+    figure = json.loads(out.split("var fig = ", 1)[1].split("; Plotly", 1)[0])
+    assert figure["layout"]["title"]["text"] == "質量流量 [t/h]"
+    assert figure["data"][0]["node"]["label"] == ["磁選機", "アルミニウム", "PVC"]
+    assert figure["data"][0]["link"] == words["data"][0]["link"]
+    kept = chart_i18n.plotly_figure(ids, lambda w: table.get(w, w))
+    assert kept["data"][0]["node"]["label"] == ["magnet", "fe_scrap"]
+    assert kept["layout"]["title"] == "質量流量 [t/h]"
+    assert chart_i18n.plotly_messages(html % json.dumps(words)) == [
+        "mass flow [t/h]", "magnet", "aluminium"]

@@ -1,4 +1,4 @@
-"""Chart text in the page's language: the words of every altair chart from the page's catalogue.
+"""Chart text in the page's language: the words of every chart from the page's catalogue.
 
 The lessons are executed once, in English (``book/prepare.py``), and both editions show the
 same outputs. An altair chart's words (its title, axis and legend titles, a slider's label, a
@@ -15,8 +15,10 @@ so Sphinx's catalogues never see them. This module
   chart's selections and sliders work the same. An encoding without a title shows its field
   name; when that name has a translation, the encoding gets the translation as its title.
 
-Category values inside the data (a legend's entries, e.g. ``concentrate``) are data and stay
-as they are; translating them would change what filters and selections match.
+Category values inside the data (a legend's entries, e.g. ``concentrate``) stay as they are
+in the data, since filters and selections match them; they are shown translated through a
+label expression (:func:`categories`). Plotly figures (the Sankey diagrams, written into the
+page by ``resourcekit._book``) get the same treatment (:func:`plotly_figure`).
 """
 
 from __future__ import annotations
@@ -264,14 +266,75 @@ def translate(html: str, gettext: Callable[[str], str]) -> str:
     return html
 
 
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+_FIGURE = "var fig = "  # how resourcekit._book writes a plotly figure into the page
+
+
+def plotly_figure(figure: dict, visit: Callable[[str], str]) -> dict:
+    """A copy of a plotly figure with its words shown as ``visit`` gives them: the titles of
+    the figure and its axes, trace names, annotations, and a Sankey's node labels when they
+    read as words (a list holding any identifier, ``fe_scrap`` or ``magnet.magnetic``, is
+    left as it is, like a Vega-Lite field of identifiers).
+
+    >>> fig = {"data": [{"type": "sankey", "node": {"label": ["feed", "aluminium"]}}],
+    ...        "layout": {"title": {"text": "mass [kg]"}, "xaxis": {"title": "size"}}}
+    >>> out = plotly_figure(fig, str.upper)
+    >>> out["layout"]["title"]["text"], out["layout"]["xaxis"]["title"], out["data"][0]["node"]
+    ('MASS [KG]', 'SIZE', {'label': ['FEED', 'ALUMINIUM']})
+    """
+    figure = json.loads(json.dumps(figure))
+    layout = figure.get("layout") or {}
+    for key, value in list(layout.items()):
+        if key == "title" or key.startswith(("xaxis", "yaxis")) and isinstance(value, dict):
+            holder = layout if key == "title" else value
+            holder["title"] = _text(holder.get("title"), visit)
+    for note in layout.get("annotations") or []:
+        if isinstance(note, dict) and isinstance(note.get("text"), str):
+            note["text"] = _text(note["text"], visit)
+    for trace in figure.get("data") or []:
+        if isinstance(trace.get("name"), str):
+            trace["name"] = _text(trace["name"], visit)
+        labels = (trace.get("node") or {}).get("label")
+        if (isinstance(labels, list) and all(isinstance(v, str) for v in labels)
+                and not any("_" in v or "." in v for v in labels)):
+            trace["node"]["label"] = [visit(v) if _is_word(v) else v for v in labels]
+    return figure
+
+
+def translate_plotly(html: str, gettext: Callable[[str], str]) -> str:
+    """A page's plotly figure (``resourcekit._book``'s HTML) with its words translated."""
+    start = html.find(_FIGURE)
+    if start < 0 or "rk-plotly" not in html:
+        return html
+    start += len(_FIGURE)
+    figure, end = _DECODER.raw_decode(html, start)
+    text = json.dumps(plotly_figure(figure, gettext), ensure_ascii=False).replace("</", "<\\/")
+    return html[:start] + text + html[end:]
+
+
+def plotly_messages(html: str) -> list[str]:
+    """The words of the plotly figure in ``html`` (an output or a page), each once."""
+    found: list[str] = []
+    start = html.find(_FIGURE)
+    while start >= 0 and "rk-plotly" in html:
+        figure, end = _DECODER.raw_decode(html, start + len(_FIGURE))
+        plotly_figure(figure, lambda w: found.append(w) or w)
+        start = html.find(_FIGURE, end)
+    return list(dict.fromkeys(w for w in found if w.strip()))
+
+
 def notebook_messages(path: Path) -> list[str]:
     """The chart words of an executed notebook's outputs, in order, each once."""
     found: list[str] = []
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
-            for word in messages("".join(html) if isinstance(html, list) else html):
-                if word not in found:
+            words = messages("".join(html) if isinstance(html, list) else html)
+            figure = output.get("data", {}).get(PLOTLY_MIME)
+            if isinstance(figure, dict):
+                plotly_figure(figure, lambda w, words=words: words.append(w) or w)
+            for word in words:
+                if word.strip() and word not in found:
                     found.append(word)
     return found
 
@@ -305,7 +368,8 @@ def setup(app: Any) -> dict[str, Any]:
     from sphinx.transforms import SphinxTransform
 
     class TranslateCharts(SphinxTransform):
-        """Replace each chart's words by the page catalogue's msgstr (non-English builds)."""
+        """Replace each chart's words (altair and plotly) by the page catalogue's msgstr
+        (non-English builds)."""
 
         default_priority = 21  # beside Sphinx's own Locale transform (20)
 
@@ -315,8 +379,12 @@ def setup(app: Any) -> dict[str, Any]:
                 return
             for raw in list(self.document.findall(nodes.raw)):
                 html = raw.astext()
-                if "html" in raw.get("format", "") and chart_spans(html):
+                if "html" not in raw.get("format", ""):
+                    continue
+                if chart_spans(html):
                     raw.children = [nodes.Text(translate(html, lookup))]
+                elif 'class="rk-plotly"' in html:
+                    raw.children = [nodes.Text(translate_plotly(html, lookup))]
 
     app.add_transform(TranslateCharts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
