@@ -48,3 +48,23 @@ def test_consistent_data_unchanged_and_noisy_data_closed(n_nodes, seed):
     assert (res.sd.to_numpy() <= sd.to_numpy() * (1 + 1e-9)).all()
     # the measured input was not changed
     np.testing.assert_array_equal(meas.to_numpy(), res.measured.to_numpy())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=30))
+def test_group_names_fast_path_equals_the_general_one(labels_of_nodes):
+    """Issue 23 item 5: when every flow is measured the nodal tests name each node's group
+    without a search or a sort. Over any node grouping, the general path gives the same
+    names as the fast one whenever every group holds one node, and joins the members of a
+    merged group with '+' in node order."""
+    from resourcekit.massbalance._tests import _group_names
+
+    nodes = tuple(f"n{i}" for i in range(len(labels_of_nodes)))
+    groups = np.asarray(labels_of_nodes)
+    labels = np.unique(groups)
+    general = _group_names(nodes, groups, labels, merged=True)
+    for name, label in zip(general.tolist(), labels.tolist(), strict=True):
+        assert name == "+".join(n for n, g in zip(nodes, groups, strict=True) if g == label)
+    own = np.arange(len(nodes))
+    assert (_group_names(nodes, own, own, merged=True)
+            == _group_names(nodes, own, own, merged=False)).all()
