@@ -22,8 +22,6 @@ see :func:`offline_bundle`.
 from __future__ import annotations
 
 import importlib.metadata as md
-import os
-from pathlib import Path
 from typing import Any
 
 __all__ = ["RENDERER", "offline_bundle", "chart_widget", "spec_widget", "enable"]
@@ -73,25 +71,18 @@ def offline_bundle() -> str:
 
     ``JupyterChart.enable_offline`` bundles vega with vl-convert in every new kernel (2-5 s
     on two cores). The bundle depends only on the altair and vl-convert versions, so it is
-    kept in ``$XDG_CACHE_HOME/resourcekit/`` (default ``~/.cache``) under a name holding both.
-    A cache that cannot be written is skipped silently.
+    kept in the package's cache folder (:func:`resourcekit._cache.cache_dir`) under a name
+    holding both.
     """
     import altair as alt
 
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    path = root / "resourcekit" / f"jupyterchart-offline-{_versions()}.js"
-    if path.is_file() and path.stat().st_size > 0:
-        return path.read_text(encoding="utf-8")
-    alt.JupyterChart.enable_offline(True)
-    bundle = alt.JupyterChart._esm
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass
-    return bundle
+    from resourcekit._cache import cached_text
+
+    def build() -> str:
+        alt.JupyterChart.enable_offline(True)
+        return alt.JupyterChart._esm
+
+    return cached_text(f"jupyterchart-offline-{_versions()}.js", build)
 
 
 def _classes() -> tuple[Any, Any]:

@@ -3,6 +3,7 @@ the diagonal of the covariance by Takahashi's recursion, observable unmeasured f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -242,16 +243,25 @@ def _on_pattern(ptr: np.ndarray, idx: np.ndarray, flat: np.ndarray, cols: np.nda
 _LOOKUP: list[Any] = []
 
 
+def _numba_compiled(slot: list[Any], build: Callable[[Any], Any]) -> Any:
+    """``build(numba)`` once per process, kept in ``slot``; None where numba is missing
+    (numba is imported on first use only: ``import resourcekit`` stays fast)."""
+    if not slot:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba comes with umap-learn
+            slot.append(None)
+        else:
+            slot.append(build(numba))
+    return slot[0]
+
+
 def _lookup_kernel() -> Any:
     """The compiled lookup of :func:`_on_pattern` (numba, imported on first use), or None."""
-    if _LOOKUP:
-        return _LOOKUP[0]
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba comes with umap-learn
-        _LOOKUP.append(None)
-        return None
+    return _numba_compiled(_LOOKUP, _build_lookup)
 
+
+def _build_lookup(numba: Any) -> Any:
     @numba.njit(cache=True, nogil=True)
     def lookup(ptr, idx, flat, cols, rows, out):  # pragma: no cover - compiled
         for t in range(cols.size):
@@ -268,7 +278,6 @@ def _lookup_kernel() -> Any:
             out[t] = flat[lo]
         return True
 
-    _LOOKUP.append(lookup)
     return lookup
 
 
@@ -312,14 +321,10 @@ def _takahashi_kernel() -> Any:
     part of L (row indices sorted). Returns False when an entry needed is not on the
     pattern (the caller then uses the numpy version).
     """
-    if _KERNEL:
-        return _KERNEL[0]
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - numba comes with umap-learn
-        _KERNEL.append(None)
-        return None
+    return _numba_compiled(_KERNEL, _build_takahashi)
 
+
+def _build_takahashi(numba: Any) -> Any:
     @numba.njit(cache=True, nogil=True)
     def kernel(ptr, idx, val, d, zflat, zdiag):  # pragma: no cover - compiled
         n = d.size
@@ -354,7 +359,6 @@ def _takahashi_kernel() -> Any:
             zdiag[i] = 1.0 / d[i] - s
         return True
 
-    _KERNEL.append(kernel)
     return kernel
 
 

@@ -25,23 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._cache import cache_dir
+
 __all__ = ["embed", "EMBED_METHODS", "cache_dir", "warm"]
 
 _SEED_CACHE = Path(__file__).resolve().parent / "data" / "embeddings"
-
-
-def cache_dir() -> Path:
-    """Folder of the embedding cache: ``$RESOURCEKIT_CACHE``, else ``$XDG_CACHE_HOME/resourcekit``
-    or ``~/.cache/resourcekit``.
-
-    >>> cache_dir().name in ("resourcekit",) or "RESOURCEKIT_CACHE" in os.environ
-    True
-    """
-    env = os.environ.get("RESOURCEKIT_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "resourcekit"
 
 
 def _feature_array(X: Any, name: str) -> tuple[np.ndarray, pd.Index | None, list[str]]:

@@ -244,26 +244,19 @@ def _vega_bundle() -> str:
         import altair as alt
         import vl_convert as vlc
 
-        from ._embed import cache_dir
+        from .._cache import cached_text
 
         vl = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-        cached = cache_dir() / f"vega-bundle-vl{vl}-vlc{vlc.__version__}.js"
-        try:
-            _BUNDLE = cached.read_text(encoding="utf-8")
-        except OSError:
+
+        def build() -> str:
             body = vlc.javascript_bundle(
                 "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;",
                 vl_version=vl,
             )
-            _BUNDLE = ("/* vega, vega-lite, vega-embed (bundled by vl-convert-python) */\n"
-                       "(function () {\n" + body + "\n})();\n")
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(_BUNDLE, encoding="utf-8")
-                tmp.replace(cached)
-            except OSError:
-                pass  # a read-only cache folder only costs the rebuild
+            return ("/* vega, vega-lite, vega-embed (bundled by vl-convert-python) */\n"
+                    "(function () {\n" + body + "\n})();\n")
+
+        _BUNDLE = cached_text(f"vega-bundle-vl{vl}-vlc{vlc.__version__}.js", build)
     return _BUNDLE
 
 
