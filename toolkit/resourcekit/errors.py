@@ -26,6 +26,9 @@ True
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "ResourcekitError",
     "UnitError",
@@ -37,6 +40,7 @@ __all__ = [
     "DatasetError",
     "ResourcekitWarning",
     "MissingValueWarning",
+    "column_hint",
 ]
 
 
@@ -81,3 +85,31 @@ class ResourcekitWarning(UserWarning):
 
 class MissingValueWarning(ResourcekitWarning):
     """NaN in an input: passed through as NaN (never 0) and reported."""
+
+
+def column_hint(name: object, columns: Iterable[object], shown: int = 15) -> str:
+    """The end of a message about a column that is not there: close names first, then the columns.
+
+    A wide export (GEOROC has 172 columns) cannot be listed whole, and a list cut at its first
+    names hides the one the user meant. So names that contain what was typed, or are close to it
+    (``difflib``, case ignored), come first; then the number of columns and the first ``shown``.
+    pandas names an empty header ``'Unnamed: 0'``, which is said when ``name`` is empty.
+
+    >>> column_hint("TECTONIC", ["sample", "La", "TECTONIC SETTING"])
+    "did you mean ['TECTONIC SETTING']? 3 columns: ['sample', 'La', 'TECTONIC SETTING']"
+    >>> column_hint("", ["Unnamed: 0", "sample"])
+    "an empty header is read as 'Unnamed: 0'; 2 columns: ['Unnamed: 0', 'sample']"
+    """
+    names = [str(c) for c in columns]
+    key = str(name).strip().casefold()
+    close = [n for n in names if key and key in n.casefold()]
+    lower = {n.casefold(): n for n in names}
+    for match in difflib.get_close_matches(key, list(lower), n=3, cutoff=0.6):
+        if lower[match] not in close:
+            close.append(lower[match])
+    listed = names[:shown] + ([f"... and {len(names) - shown} more"] if len(names) > shown else [])
+    tail = f"{len(names)} columns: {listed}"
+    if not key:
+        unnamed = [n for n in names if n.startswith("Unnamed: ")]
+        return f"an empty header is read as {unnamed[0]!r}; {tail}" if unnamed else tail
+    return f"did you mean {close[:5]}? {tail}" if close else tail
