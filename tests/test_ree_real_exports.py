@@ -10,8 +10,8 @@ file itself), and every number checked here is computed again from the raw text:
 split with the ``csv`` module (not pandas, not resourcekit), the CI chondrite is typed below from
 the paper, and each formula is written out with numpy.
 
-PetDB: no licence could be established for the PetDB export that was reachable (the EarthChem
-terms of use say only "varying Creative Commons licenses"), so no PetDB extract is shipped.
+The PetDB export (bare headers, CC BY-NC-SA 3.0 US by PetDB's own terms of use) is checked the
+same way in test_ree_petdb_export.py.
 """
 
 from __future__ import annotations
