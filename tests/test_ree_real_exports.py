@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from resourcekit import datasets
 from resourcekit.__main__ import main
-from resourcekit.errors import DataError
+from resourcekit.errors import DataError, ResourcekitWarning
 from resourcekit.ree.exploration import explore
 
 NAME = "ree_georoc_zimbabwe_extract"
@@ -279,4 +279,25 @@ def test_an_empty_line_between_samples_is_not_a_footer(tmp_path):
     # a line after the empty one with two cells is data, not a footer: nothing is dropped
     more = tmp_path / "more.csv"
     more.write_text(head + "a,10,20,9\n\nb,11,,\n")
-    assert list(read_table(more)["ID"]) == ["a", "b"]
+    with pytest.warns(ResourcekitWarning, match=r"1 line\(s\) of one or two cells .* 'b, 11'"):
+        assert list(read_table(more)["ID"]) == ["a", "b"]
+
+
+def test_an_unquoted_note_with_a_comma_is_kept_but_named_in_the_report(tmp_path):
+    """'Data: my lab, 2026' after the data reads as a sample with La = 2026; no rule can tell
+    it from a sparse analysis, so it stays a row and the report's warnings name it."""
+    noted = tmp_path / "noted.csv"
+    noted.write_text("ID,LA(PPM),CE(PPM),ND(PPM)\na,10,20,9\nb,11,21,9.5\n\n"
+                     "Data: my lab, 2026\n")
+    out = tmp_path / "r"
+    assert main(["explore", str(noted), "--out", str(out), "--no-figures", "--quiet"]) == 0
+    warned = pd.read_csv(out / "tables" / "warnings.csv")
+    hit = warned[warned["message"].str.contains("'Data: my lab, 2026'", regex=False)]
+    assert len(hit) == 1 and "after an empty line were read as samples" in hit["message"].iloc[0]
+    # the analyses before it are untouched, and nothing is warned about a file without one
+    clean = tmp_path / "clean.csv"
+    clean.write_text("ID,LA(PPM),CE(PPM),ND(PPM)\na,10,20,9\n\nb,11,21,9.5\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourcekitWarning)
+        from resourcekit.ree.exploration import read_table
+        assert list(read_table(clean)["ID"]) == ["a", "b"]

@@ -5,13 +5,14 @@ user wrote them (text cells stay text), and the notes some exports put after the
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, OptionError
+from ..errors import DataError, OptionError, ResourcekitWarning
 
 __all__ = ["read_table", "without_footer"]
 
@@ -61,6 +62,19 @@ def read_table(path: str | os.PathLike[str], *, scheduler: Any = None) -> Any:
                       ".parquet or a folder of .parquet files")
 
 
+def _warn_sparse_rows_after_blank(tail: pd.DataFrame, filled: np.ndarray) -> None:
+    """Warn about rows of one or two cells after the first empty line (kept as samples)."""
+    sparse = (filled > 0) & (filled <= 2)
+    if not sparse.any():
+        return
+    first = tail[sparse].iloc[0].dropna()
+    text = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in first)[:60]
+    warnings.warn(f"read_table: {int(sparse.sum())} line(s) of one or two cells after an empty "
+                  f"line were read as samples (first: {text!r}); if they are notes, not "
+                  "analyses, delete them or put each in quotes as a single cell",
+                  ResourcekitWarning, stacklevel=3)
+
+
 def without_footer(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` without the notes some exports put after their data, and without empty lines.
 
@@ -70,7 +84,9 @@ def without_footer(frame: pd.DataFrame) -> pd.DataFrame:
     first empty one to the end holds at most one cell, those lines are the footer: they are
     left out and counted in ``frame.attrs["footer"]`` (lines, first text), which the report
     lists under "rows dropped". Empty lines elsewhere are left out, as ``pandas.read_csv``
-    does by default.
+    does by default. A line of one or two cells after an empty line, beside lines of more, may
+    be a sample or a note with a comma in it ("Data: my lab, 2026" would give La = 2026): it is
+    kept as a row, with a warning that names it, since no rule can tell the two apart.
 
     >>> f = pd.DataFrame({"a": [1, None, "Notes:", None, "[1] A. Author"],
     ...                   "b": [2, None, None, None, None], "c": [3, None, None, None, None]})
@@ -88,6 +104,8 @@ def without_footer(frame: pd.DataFrame) -> pd.DataFrame:
             footer = {"lines": int((tail == 1).sum()),
                       "first": str(text.iloc[0].dropna().iloc[0])[:60]}
             frame, filled = frame.iloc[:blank[0]], filled[:blank[0]]
+        else:
+            _warn_sparse_rows_after_blank(frame.iloc[blank[0]:], filled[blank[0]:])
     out = frame[filled > 0].reset_index(drop=True)
     if footer:
         out.attrs["footer"] = footer

@@ -370,14 +370,14 @@ def explore(
     opts = Options(units=units, normalise_to=normalise_to, lambda_reference=lambda_reference,
                    bdl=bdl, id=id, group=group, yttrium=yttrium, max_groups=int(max_groups))
     source, footer = None, None
-    if isinstance(data, (str, os.PathLike)):
-        source = str(data)
-        data = read_table(data)
-        footer = getattr(data, "attrs", {}).get("footer")
     from ._dask import is_dask
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if isinstance(data, (str, os.PathLike)):  # read here: its warnings count in the report
+            source = str(data)
+            data = read_table(data)
+            footer = getattr(data, "attrs", {}).get("footer")
         if is_dask(data):
             report = _explore_dask(data, opts, library=library, library_label=library_label,
                                    embedding=embedding, novelty_quantile=novelty_quantile,
