@@ -28,7 +28,9 @@ as Parquet to a temporary folder with ``make_ree_parquet.py`` and deletes them a
   known held back, 0.97 quantile": trace's default LOF(10) on clr, kNN on clr and on ln X_N.
 
 Measured 7 Dec 2026 13:45 on an idle 2-core machine (load 1.9): speed 11.8 s wall, 12.5 s CPU in
-the process (target < 15 s wall met); pyrolite normalise + lambdas 0.6 s on the same rows.
+the process (target < 15 s wall met); pyrolite normalise + lambdas 0.6 s on the same rows. Again
+19:16 on the later 2-core AMD EPYC machine: 12.7 s wall, 13.1 s CPU; pyrolite 0.8 s; dask on
+2,000,000 rows (1 worker, 500 MiB) 0.90x pandas' rows/s per core.
 Earlier the same day (2 cores, load 9-14 from other sessions): speed 51.7 s wall but 12.9 s CPU
 in the process (first explore call, imports of altair, scikit-learn and pint included; the
 vega bundle cached); pyrolite normalise + lambdas 3.3 s. Wall time is not meaningful at this
@@ -404,14 +406,12 @@ def bench_embed(report: Report) -> None:
 
 # ----------------------------------------------------------------------------- dask
 def _pipeline(frame: pd.DataFrame) -> pd.DataFrame:
-    from resourcekit.ree.exploration import _lambda_features, _row_features
+    """explore's per-row step (normalise, anomalies, ratios, sums, lambdas) on one frame."""
+    from resourcekit.ree import _explore_steps as steps
 
-    out = _row_features(frame, None, "half")
-    lam = _lambda_features(frame, None, "half")
-    out["lambda1"] = lam["lambda1"].to_numpy()
-    out["lambda2"] = lam["lambda2"].to_numpy()
-    out["rock"] = frame["rock"].to_numpy()
-    return out
+    frame, opts = steps.prepare(frame, steps.Options(bdl="half", group="rock"))
+    rows, _, _ = steps.row_table(frame, opts)
+    return rows.drop(columns="group").assign(rock=frame["rock"].to_numpy())
 
 
 def _summary(rows: pd.DataFrame) -> pd.DataFrame:
