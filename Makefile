@@ -22,6 +22,7 @@ help:
 	@echo "make book-pot   extract messages, update book/locales/ja/LC_MESSAGES/*.po (sphinx-intl)"
 	@echo "make test       set up .venv (and Chromium, a Japanese font, bubblewrap), run the whole suite"
 	@echo "make lab        open JupyterLab on course/: lessons and student exercises"
+	@echo "make lab LANG=ja    the same in Japanese, in course-ja/ (also make notebook LANG=ja)"
 	@echo "make notebook   the same course/ in Jupyter Notebook 7"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXERCISE=name   grade practice submissions"
@@ -97,13 +98,18 @@ test:
 
 # course/ (git-ignored): lessons and student exercises side by side, so the notebooks' links
 # ../exercises/NN-*.ipynb and ../lessons/NN-*.ipynb work; a learner's copy is never overwritten.
+# `make lab LANG=ja` (or `make notebook LANG=ja`): course-ja/, the same notebooks in Japanese
+# (markdown, hints and check()'s messages from book/locales/ja; the code is the same).
+COURSE_LANG = $(if $(filter command line,$(origin LANG)),$(LANG),en)
+COURSE_DIR = $(if $(filter ja,$(COURSE_LANG)),course-ja,course)
+
 lab: exercises
-	$(PY) -m resourcekit._lab course
-	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True course
+	$(PY) -m resourcekit._lab $(COURSE_DIR) --lang $(COURSE_LANG)
+	$(VENV)/bin/jupyter lab --ServerApp.allow_root=True $(COURSE_DIR)
 
 notebook: exercises
-	$(PY) -m resourcekit._lab course
-	$(VENV)/bin/jupyter notebook --ServerApp.allow_root=True course
+	$(PY) -m resourcekit._lab $(COURSE_DIR) --lang $(COURSE_LANG)
+	$(VENV)/bin/jupyter notebook --ServerApp.allow_root=True $(COURSE_DIR)
 
 # What is graded comes from the command: EXERCISE=<master name> or EXAM=<exam file or id>.
 grade: setup sandbox

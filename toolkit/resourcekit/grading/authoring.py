@@ -187,13 +187,16 @@ def _final_check_cells() -> list[Any]:
     return [intro, code]
 
 
-def _check_source(keys: dict[str, Any]) -> str:
+def _check_source(keys: dict[str, Any], lang: str = "en") -> str:
+    """The self-check cell: ``check = Checker(KEYS, globals())``, with ``lang=`` when not
+    English (the Japanese course copy, :mod:`resourcekit._notebook_i18n`)."""
     import json
 
-    body = json.dumps(keys, indent=1, sort_keys=True)
+    body = json.dumps(keys, indent=1, sort_keys=True, ensure_ascii=lang == "en")
+    language = "" if lang == "en" else f", lang={lang!r}"
     return ("# Self-check keys: salted hashes, no answers (see exercises/README.md).\n"
             "from resourcekit.grading.selfcheck import Checker\n\n"
-            f"check = Checker({body}, globals())")
+            f"check = Checker({body}, globals(){language})")
 
 
 def selfcheck_keys(master: str | Path | nbformat.NotebookNode,

@@ -109,7 +109,8 @@ def _check_lang(lang: str) -> None:
         raise ExamError(f"lang = {lang!r}: exams exist in {list(LANGUAGES)}")
 
 
-def _read(path: Path, lang: str) -> dict[str, str]:
+def read_catalogue(path: Path, lang: str) -> dict[str, str]:
+    """The translated, non-fuzzy entries of a gettext catalogue: ``{msgid: msgstr}``."""
     from babel.messages.pofile import read_po
 
     with path.open("rb") as handle:
@@ -148,7 +149,7 @@ def translator(bank_path: str | Path, lang: str, needed: dict[str, list[str]]
     if not path.is_file():
         raise ExamError(f"no {lang} catalogue of the bank: {path} (write it with `python -m "
                         f"resourcekit.grading bank-pot {bank_path}` and translate it)")
-    table = _read(path, lang)
+    table = read_catalogue(path, lang)
     missing = sorted({place.split("/")[0] for text, places in needed.items()
                       if text.strip("\n") not in table for place in places})
     if missing:
@@ -174,7 +175,7 @@ def frame(lang: str) -> Callable[[str], str]:
     if lang == "en":
         return lambda text: text
     path = FRAME / lang / "LC_MESSAGES" / "exam.po"
-    table = _read(path, lang)
+    table = read_catalogue(path, lang)
 
     def show(text: str) -> str:
         if text not in table:
@@ -209,7 +210,7 @@ def feedback_language(exam: Any, lang: Any) -> dict[str, Any] | None:
     if lang == "en" or lang not in LANGUAGES:
         return None
     path = catalogue_path(exam.bank_path, lang) if exam.bank_path else None
-    table = _read(path, lang) if path is not None and path.is_file() else {}
+    table = read_catalogue(path, lang) if path is not None and path.is_file() else {}
 
     def shown(text: str) -> str:
         return table.get(text.strip("\n"), text) if text else text

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["ITERATIONS", "Checker", "make_key", "cell_of", "verdict"]
@@ -176,8 +176,16 @@ def _matches(salt: str, x: Any, grid: tuple[str, float], digests: list[str]) -> 
     return _is_number(x) and _digest(salt, cell_of(float(x), grid)) in digests
 
 
-def verdict(key: Mapping[str, Any], value: Any) -> tuple[bool, str]:
+def _english(text: str) -> str:
+    return text
+
+
+def verdict(key: Mapping[str, Any], value: Any,
+            say: Callable[[str], str] = _english) -> tuple[bool, str]:
     """``(right, message)`` for one answer against its key; the message never holds the value.
+
+    ``say`` shows each message template in the learner's language (:class:`Checker`'s
+    ``lang``); the key's hint is shown as the key holds it.
 
     >>> from resourcekit.grading.authoring import Question
     >>> key = make_key(Question("q1", "y", 1, "choice"), "b", "demo/q1")
@@ -188,49 +196,65 @@ def verdict(key: Mapping[str, Any], value: Any) -> tuple[bool, str]:
     """
     name, kind, salt = key["answer"], key["kind"], key["salt"]
     grid = (str(key["grid"][0]), float(key["grid"][1]))
-    hint = f" Hint: {key['hint']}" if key.get("hint") else ""
+    hint = say(" Hint: {hint}").format(hint=key["hint"]) if key.get("hint") else ""
     value = _plain(value)
     if kind == "number":
         if not _is_number(value):
-            return False, f"`{name}` should be one finite number (int or float).{hint}"
+            return False, say("`{name}` should be one finite number (int or float).").format(
+                name=name) + hint
         if _matches(salt, value, grid, key["digests"]):
-            return True, "right."
-        return False, f"not right yet.{hint}"
+            return True, say("right.")
+        return False, say("not right yet.") + hint
     if kind == "numbers":
-        digests = key["digests"]
-        if key.get("shape") == "dict":
-            if type(value) is not dict:
-                return False, f"`{name}` should map names to numbers (a dict or labelled Series)."
-            missing = [k for k in digests if k not in value]
-            if missing:
-                return False, f"`{name}` lacks the keys {', '.join(missing[:6])}."
-            wrong = [k for k, d in digests.items()
-                     if not _matches(f"{salt}/{k}", value[k], grid, d)]
-        else:
-            if type(value) is not list:
-                return False, f"`{name}` should be a list, array or Series of numbers."
-            if len(value) != len(digests):
-                return False, (f"`{name}` has {len(value)} values; the question asks for "
-                               f"{len(digests)}.")
-            wrong = [i for i, d in enumerate(digests)
-                     if not _matches(f"{salt}/{i}", value[i], grid, d)]
-            if wrong:
-                # a plain list has no labels: name the places as a reader counts them
-                places = ", ".join(str(i + 1) for i in wrong[:8])
-                more = f", ... ({len(wrong)} in all)" if len(wrong) > 8 else ""
-                return False, (f"{len(digests) - len(wrong)} of {len(digests)} right; check "
-                               f"value{'s' if len(wrong) > 1 else ''} {places}{more} of the "
-                               f"list (counting from 1).{hint}")
-        if not wrong:
-            return True, "right."
-        more = f", ... ({len(wrong)} in all)" if len(wrong) > 8 else ""
-        return False, (f"{len(digests) - len(wrong)} of {len(digests)} right; check "
-                       f"{', '.join(wrong[:8])}{more}.{hint}")
+        return _verdict_numbers(key, value, grid, hint, say)
     if type(value) is not str:
-        return False, f"`{name}` should be text (a string).{hint}"
+        return False, say("`{name}` should be text (a string).").format(name=name) + hint
     if _digest(salt, value.strip().casefold()) in key["digests"]:
-        return True, "right."
-    return False, f"not right yet.{hint}"
+        return True, say("right.")
+    return False, say("not right yet.") + hint
+
+
+def _verdict_numbers(key: Mapping[str, Any], value: Any, grid: tuple[str, float], hint: str,
+                     say: Callable[[str], str]) -> tuple[bool, str]:
+    """:func:`verdict` of a list or dict of numbers: how many are right, and which are not."""
+    name, salt, digests = key["answer"], key["salt"], key["digests"]
+    if key.get("shape") == "dict":
+        if type(value) is not dict:
+            return False, say("`{name}` should map names to numbers (a dict or labelled "
+                              "Series).").format(name=name)
+        missing = [k for k in digests if k not in value]
+        if missing:
+            return False, say("`{name}` lacks the keys {keys}.").format(
+                name=name, keys=", ".join(missing[:6]))
+        wrong = [k for k, d in digests.items() if not _matches(f"{salt}/{k}", value[k], grid, d)]
+    else:
+        if type(value) is not list:
+            return False, say("`{name}` should be a list, array or Series of numbers.").format(
+                name=name)
+        if len(value) != len(digests):
+            return False, say("`{name}` has {got} values; the question asks for {n}.").format(
+                name=name, got=len(value), n=len(digests))
+        wrong = [i for i, d in enumerate(digests)
+                 if not _matches(f"{salt}/{i}", value[i], grid, d)]
+        if wrong:
+            # a plain list has no labels: name the places as a reader counts them
+            template = ("{good} of {n} right; check values {places} of the list (counting from "
+                        "1)." if len(wrong) > 1 else
+                        "{good} of {n} right; check value {places} of the list (counting from "
+                        "1).")
+            return False, say(template).format(good=len(digests) - len(wrong), n=len(digests),
+                                               places=_places([str(i + 1) for i in wrong],
+                                                              say)) + hint
+    if not wrong:
+        return True, say("right.")
+    return False, say("{good} of {n} right; check {which}.").format(
+        good=len(digests) - len(wrong), n=len(digests), which=_places(wrong, say)) + hint
+
+
+def _places(names: list[str], say: Callable[[str], str]) -> str:
+    """The first eight of ``names``, and how many in all when there are more."""
+    more = say(", ... ({n} in all)").format(n=len(names)) if len(names) > 8 else ""
+    return ", ".join(names[:8]) + more
 
 
 class Checker:
@@ -242,6 +266,10 @@ class Checker:
         Question id -> key from :func:`make_key` (the student version embeds them).
     namespace : mapping
         Where the answers live: the notebook's ``globals()``.
+    lang : {"en", "ja"}
+        Language of the messages (``ja``: the exam frame's catalogue,
+        ``resourcekit/locale/ja/LC_MESSAGES/exam.po``); the hints are shown as the keys hold
+        them (the Japanese course copy's keys hold Japanese hints, ``make lab LANG=ja``).
 
     >>> from resourcekit.grading.authoring import Question
     >>> keys = {"q1": make_key(Question("q1", "best", 1, "choice"), "b", "demo/q1")}
@@ -254,9 +282,18 @@ class Checker:
     q1 (`best`): right.
     """
 
-    def __init__(self, keys: Mapping[str, Mapping[str, Any]], namespace: Mapping[str, Any]):
+    def __init__(self, keys: Mapping[str, Mapping[str, Any]], namespace: Mapping[str, Any],
+                 lang: str = "en"):
+        from .i18n import LANGUAGES, frame
+
+        if lang not in LANGUAGES:
+            from resourcekit.errors import OptionError
+
+            raise OptionError(f"Checker: lang = {lang!r}; use one of {list(LANGUAGES)}")
         self.keys = dict(keys)
         self.namespace = namespace
+        self.lang = lang
+        self.say = frame(lang)
 
     def results(self, *questions: str) -> dict[str, tuple[bool | None, str]]:
         """``{question id: (right or None when unanswered, message)}``."""
@@ -268,18 +305,21 @@ class Checker:
             raise OptionError(f"check(): unknown question {unknown[0]!r}; this exercise has "
                               f"{', '.join(self.keys)}")
         out: dict[str, tuple[bool | None, str]] = {}
+        say = self.say
         for qid in ids:
             key = self.keys[qid]
             name = key["answer"]
             if not key.get("digests"):
-                out[qid] = (None, "no self-check key in this copy (`make exercises` writes them).")
+                out[qid] = (None, say("no self-check key in this copy (`make exercises` writes "
+                                      "them)."))
             elif name not in self.namespace:
-                out[qid] = (None, "not answered yet.")
+                out[qid] = (None, say("not answered yet."))
             else:
                 try:
-                    out[qid] = verdict(key, self.namespace[name])
+                    out[qid] = verdict(key, self.namespace[name], say)
                 except Exception as err:  # a hostile or odd object: say so, never crash
-                    out[qid] = (False, f"`{name}` could not be checked ({type(err).__name__}).")
+                    out[qid] = (False, say("`{name}` could not be checked ({error}).").format(
+                        name=name, error=type(err).__name__))
         return out
 
     def __call__(self, *questions: str) -> None:
