@@ -182,3 +182,40 @@ def test_a_learners_japanese_copy_is_kept_and_other_languages_refused(course, tm
         prepare_course(repo, tmp_path / "de", "de")
     with pytest.raises(OptionError, match="lang = 'de'"):
         Checker({}, {}, lang="de")
+
+
+def test_a_kernel_in_the_japanese_course_draws_chart_words_in_japanese(course, monkeypatch):
+    """The live renderer finds the course's chart words from the kernel's folder (a lesson's
+    folder inside course-ja/) and translates each chart's words; data and fields stay."""
+    import altair as alt
+    import pandas as pd
+    from resourcekit import _live_charts
+
+    repo, _ = course
+    words = json.loads((repo / "course-ja" / ".resourcekit-course.json").read_text())["charts"]
+    assert words["partition number"] == "分配率"  # lesson 05's y axis, from its catalogue
+    data = pd.DataFrame({"rho": [1.3, 1.5], "P": [0.1, 0.9], "kind": ["fitted", "fitted"]})
+    chart = alt.Chart(data).mark_line().encode(
+        x=alt.X("rho", title="relative density rho [-]"),
+        y=alt.Y("P", title="partition number"))
+    spec = chart.to_dict()
+
+    def drawn(folder):
+        monkeypatch.chdir(folder)
+        _live_charts._course_words.cache_clear()
+        bundle = _live_charts._render(spec)
+        view = bundle[0] if isinstance(bundle, tuple) else bundle
+        from ipywidgets.widgets.widget import _instances
+
+        return _instances[view["application/vnd.jupyter.widget-view+json"]["model_id"]].spec
+
+    ja = drawn(repo / "course-ja" / "lessons")
+    assert ja["encoding"]["y"]["title"] == "分配率"
+    assert ja["encoding"]["x"]["title"] == "比重 rho [-]"
+    assert ja["encoding"]["x"]["field"] == "rho" and ja["datasets"] == spec["datasets"]
+    en = drawn(repo / "lessons")  # the English lessons: no course file above them
+    assert en["encoding"]["y"]["title"] == "partition number"
+    (repo / "course-ja" / "broken").mkdir(exist_ok=True)
+    (repo / "course-ja" / "broken" / ".resourcekit-course.json").write_text("{not json")
+    assert drawn(repo / "course-ja" / "broken")["encoding"]["y"]["title"] == "partition number"
+    _live_charts._course_words.cache_clear()

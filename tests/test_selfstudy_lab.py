@@ -71,6 +71,27 @@ def _student_exercise(course: Path) -> None:
     shutil.rmtree(build)
 
 
+def _japanese_lesson(course: Path) -> None:
+    """course/ja/: the Japanese course's lesson JA_LESSON and its chart words, as
+    `make lab LANG=ja` writes them (resourcekit._lab); the English lessons sit outside it."""
+    import nbformat
+    from resourcekit._notebook_i18n import (
+        COURSE_FILE,
+        catalogue_of,
+        chart_messages,
+        translate_notebook,
+    )
+
+    path = REPO / "lessons" / JA_LESSON
+    nb, missing = translate_notebook(nbformat.read(path, as_version=4),
+                                     catalogue_of(REPO, "lessons", path.stem, "ja"), "ja")
+    assert not missing, missing[:3]
+    (course / "ja" / "lessons").mkdir(parents=True)
+    nbformat.write(nb, course / "ja" / "lessons" / JA_LESSON)
+    words = {"lang": "ja", "charts": chart_messages(REPO, "ja")}
+    (course / "ja" / COURSE_FILE).write_text(json.dumps(words, ensure_ascii=False))
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """``(base_url, token, course_dir)`` of a JupyterLab server on a free port."""
@@ -78,6 +99,7 @@ def lab(tmp_path_factory):
     shutil.copytree(REPO / "lessons", course / "lessons",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     _student_exercise(course)
+    _japanese_lesson(course)
     port, token = _free_port(), os.urandom(12).hex()
     env = {k: v for k, v in os.environ.items() if k != "RESOURCEKIT_HEADLESS"}
     env["JUPYTER_CONFIG_DIR"] = str(course / "_jupyter_config")  # no user settings leak in
@@ -356,6 +378,30 @@ def test_lesson_runs_and_draws_in_notebook(browser, lab):
     try:
         assert page.evaluate("() => jupyterapp.name") == "Jupyter Notebook", page.url
         print(_check_lesson(page, outside, CLASSIC_LESSON, by="mouse"))
+    finally:
+        page.close()
+        _shutdown_kernels(lab)
+
+
+JA_LESSON = "05-partition-curves.ipynb"
+# chart text of every drawn vega view (axis and legend titles, labels, marks' text)
+CHART_TEXT = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-embed svg'))
+  .map(svg => Array.from(svg.querySelectorAll('text')).map(t => t.textContent).join(' '))"""
+
+
+@_apply(BROWSER)
+def test_japanese_lesson_draws_its_charts_in_japanese(browser, lab):
+    """The Japanese course in JupyterLab (`make lab LANG=ja`): the lesson runs, draws and
+    answers its controls as the English one does, and its charts, drawn by the kernel, show
+    their words in Japanese (the kernel finds the course's chart words from its folder)."""
+    page, outside = _open(browser, lab, f"ja/lessons/{JA_LESSON}")
+    try:
+        print(_check_lesson(page, outside, "ja/" + JA_LESSON))
+        texts = [t for t in page.evaluate(CHART_TEXT) if t.strip()]  # '': vega-embed's icons
+        assert len(texts) >= 4 and all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t) for t in texts), \
+            texts
+        assert any("分配率" in t for t in texts), texts  # the partition curve's axis
+        assert not any("partition number" in t for t in texts), texts
     finally:
         page.close()
         _shutdown_kernels(lab)

@@ -21,6 +21,7 @@ see :func:`offline_bundle`.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata as md
 from typing import Any
 
@@ -155,8 +156,22 @@ def spec_widget(spec: dict, embed_options: dict | None = None) -> Any:
 
 
 def _render(spec: dict, **metadata: Any) -> Any:
-    """altair renderer: the spec drawn by a :func:`spec_widget`."""
+    """altair renderer: the spec drawn by a :func:`spec_widget`, its words in the course's
+    language when the kernel runs in a translated course folder (``make lab LANG=ja``)."""
+    words = _course_words()
+    if words:
+        from ._chart_i18n import translate_spec
+
+        spec = translate_spec(spec, lambda text: words.get(text, text))
     return spec_widget(spec, metadata.get("embed_options"))._repr_mimebundle_()
+
+
+@functools.cache
+def _course_words() -> dict[str, str] | None:
+    """The chart words of the course folder this kernel runs in, read once per kernel."""
+    from ._notebook_i18n import course_words
+
+    return course_words()
 
 
 def enable() -> str:
