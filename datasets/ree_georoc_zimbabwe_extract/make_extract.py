@@ -16,7 +16,6 @@ line has a value in at least one of the 14 REE columns ``LA(PPM)`` ... ``LU(PPM)
 from __future__ import annotations
 
 import csv
-import hashlib
 import sys
 from pathlib import Path
 
@@ -61,20 +60,11 @@ def draw(raw: bytes) -> bytes:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__, file=sys.stderr)
-        return 2
-    source = Path(argv[0])
-    raw = source.read_bytes()
-    md5 = hashlib.md5(raw).hexdigest()  # noqa: S324 - the checksum GRO.data publishes
-    if md5 != SOURCE_MD5:
-        print(f"error: {source} has MD5 {md5}, expected {SOURCE_MD5} (the GRO.data file)",
-              file=sys.stderr)
-        return 2
-    out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "data.csv").write_bytes(draw(raw))
-    return 0
+    from resourcekit.datasets._extract import run_extract
+
+    return run_extract(argv, usage=__doc__, source_md5=SOURCE_MD5, what="the GRO.data file",
+                       draw=draw,
+                       here=Path(__file__).resolve().parent)
 
 
 if __name__ == "__main__":

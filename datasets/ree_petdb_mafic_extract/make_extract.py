@@ -18,7 +18,6 @@ duplicated sample names.
 from __future__ import annotations
 
 import csv
-import hashlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -51,20 +50,11 @@ def draw(raw: bytes) -> bytes:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__, file=sys.stderr)
-        return 2
-    source = Path(argv[0])
-    raw = source.read_bytes()
-    md5 = hashlib.md5(raw).hexdigest()  # noqa: S324 - a checksum of a public file, not security
-    if md5 != SOURCE_MD5:
-        print(f"error: {source} has MD5 {md5}, expected {SOURCE_MD5} (the PetDB export)",
-              file=sys.stderr)
-        return 2
-    out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "data.csv").write_bytes(draw(raw))
-    return 0
+    from resourcekit.datasets._extract import run_extract
+
+    return run_extract(argv, usage=__doc__, source_md5=SOURCE_MD5, what="the PetDB export",
+                       draw=draw,
+                       here=Path(__file__).resolve().parent)
 
 
 if __name__ == "__main__":
