@@ -279,17 +279,32 @@ def outliers(rows: pd.DataFrame, elements: list[str], quantile: float) -> tuple[
                                  "(needs 10 and 5)"}
     det = NoveltyDetector(quantile=quantile).fit(S.to_numpy())
     score = det.score(S.to_numpy(), exclude_identical=True)
-    n = len(score)
-    others_at_least = n - np.searchsorted(np.sort(score), score, side="left") - 1
-    m = int(np.floor((1 - quantile) * n + 1e-9))  # 1e-9: 1 - 0.95 is 0.0500...04 in binary
-    threshold = float(np.sort(score)[::-1][m]) if m else float("inf")
+    p, threshold = leave_one_out_p(score, 1 - quantile)
     table = pd.DataFrame(index=S.index)
     table["outlier score"] = score
-    table["outlier p"] = (1.0 + others_at_least) / n
+    table["outlier p"] = p
     table["outlier"] = table["outlier score"] > threshold
     table.attrs["threshold"] = threshold
-    return table, {"n_scored": n, "n_flagged": int(table["outlier"].sum()),
+    return table, {"n_scored": len(score), "n_flagged": int(table["outlier"].sum()),
                    "threshold": threshold, "quantile": quantile}
+
+
+def leave_one_out_p(score: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """Conformal p-value of each of ``n`` leave-one-out scores against the other ``n - 1``,
+    :math:`p_i = (1 + \\#\\{j \\ne i: s_j \\ge s_i\\}) / n`, and the threshold above which a
+    score has :math:`p \\le \\alpha`: the (m + 1)-th highest score, :math:`m = \\lfloor \\alpha n
+    \\rfloor` (``inf`` when m = 0). Bates et al. (2023) Ann. Statist. 51:149, eq. 2.
+
+    >>> p, t = leave_one_out_p(np.array([1.0, 5.0, 2.0, 9.0]), 0.5)
+    >>> p.tolist(), t  # m = 2: the two highest scores are flagged
+    ([1.0, 0.5, 0.75, 0.25], 2.0)
+    """
+    n = len(score)
+    others_at_least = n - np.searchsorted(np.sort(score), score, side="left") - 1
+    m = int(np.floor(alpha * n + 1e-9))  # 1e-9: 1 - 0.95 is 0.0500...04 in binary
+    threshold = float(np.sort(score)[::-1][m]) if m < n else -float("inf")
+    threshold = threshold if m else float("inf")
+    return (1.0 + others_at_least) / n, threshold
 
 
 def read_library(library: Any, label: str | None) -> tuple[pd.DataFrame, pd.Series, str]:
