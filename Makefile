@@ -63,11 +63,13 @@ book-ja:
 
 # Translation catalogues: extract the book's messages (book/_build/gettext/*.pot) and create or
 # update book/locales/ja/LC_MESSAGES/*.po with sphinx-intl (translated entries are kept); the
-# words of the lessons' charts join each lesson's catalogue (book/_ext/rk_chart_i18n.py).
+# words of the lessons' charts and the lines their cells print join each lesson's catalogue
+# (book/_ext/rk_chart_i18n.py, book/_ext/rk_output_i18n.py).
 book-pot: exercises
 	$(PY) book/prepare.py
 	$(PY) book/_ext/build_edition.py gettext
 	$(PY) book/_ext/rk_chart_i18n.py pot
+	$(PY) book/_ext/rk_output_i18n.py pot
 	$(VENV)/bin/sphinx-intl update -p book/_build/gettext -d book/locales -l ja
 
 # Chromium for the headless browser tests (Debian packages).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import subprocess
 import sys
@@ -331,6 +333,43 @@ c.value = arguments[2];
 c.dispatchEvent(new Event('input', {bubbles: true}));
 c.dispatchEvent(new Event('change', {bubbles: true}));
 return c.value;"""
+
+
+def test_printed_lines_are_in_the_catalogues_and_shown_in_japanese(built):
+    """Issue 26: what the lessons' code cells print is a sentence too. Each printed line of
+    every executed lesson has its template translated in the lesson's catalogue (a new or
+    changed sentence fails here until `make book-pot` extracts it and it is translated), and
+    the Japanese page shows it with the line's own numbers (book/_ext/rk_output_i18n.py)."""
+    sys.path.insert(0, str(BOOK / "_ext"))
+    try:
+        import rk_output_i18n as out
+        from babel.messages.pofile import read_po
+    finally:
+        sys.path.remove(str(BOOK / "_ext"))
+    left, shown = {}, 0
+    for notebook in sorted((BOOK / "lessons").glob("[0-9]*.ipynb")):  # executed by the build
+        po = BOOK / "locales" / "ja" / "LC_MESSAGES" / "lessons" / f"{notebook.stem}.po"
+        with po.open("rb") as handle:
+            table = {m.id: m.string for m in read_po(handle) if m.string and not m.fuzzy}
+        missing = [t for t in out.notebook_templates(notebook) if t not in table]
+        if missing:
+            left[notebook.stem] = missing[:3]
+        page = (built.parent / "html-ja" / "lessons" / f"{notebook.stem}.html").read_text(
+            encoding="utf-8")
+        printed = "\n".join(re.findall(r'<pre class="output stream[^"]*">(.*?)</pre>', page,
+                                       flags=re.S))  # the cells' printed output, code left out
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                if output.get("name") != "stdout":
+                    continue
+                for line in "".join(output["text"]).split("\n"):
+                    japanese = out.translate_line(line, lambda s, t=table: t.get(s, s))
+                    if japanese != line:
+                        assert html.escape(japanese.strip(), quote=False) in printed, japanese
+                        assert html.escape(line.strip(), quote=False) not in printed, line
+                        shown += 1
+    assert not left, f"printed lines without a translation: {left}"
+    assert shown >= 150, shown
 
 
 def _other_value(kind: str, value: str, low: str, high: str, step: str,

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -412,3 +414,68 @@ def test_plotly_words_are_translated_and_identifier_labels_kept():
     assert kept["layout"]["title"] == "質量流量 [t/h]"
     assert chart_i18n.plotly_messages(html % json.dumps(words)) == [
         "mass flow [t/h]", "magnet", "aluminium"]
+
+
+# ------------------------------------------------------------------ printed output (issue 26)
+def _output_i18n():
+    sys.path.insert(0, str(BOOK / "_ext"))
+    try:
+        import rk_output_i18n
+    finally:
+        sys.path.remove(str(BOOK / "_ext"))
+    return rk_output_i18n
+
+
+def test_printed_lines_are_translated_with_their_own_numbers():
+    out = _output_i18n()
+    ja = {"SSE logistic {0}, Lynch-Rao {1}; without by-pass {2} times larger":
+          "SSE：ロジスティック {0}、Lynch-Rao {1}。バイパスなしでは {2} 倍大きい",
+          "rho50 = {0}, Ep = {1}": "Ep {1}、rho50 {0}"}  # placeholders may change places
+    text = ("SSE logistic 1.25e-03, Lynch-Rao 2.5e-03; without by-pass 12 times larger\n"
+            "  rho50 = 1.553, Ep = -0.05\nfe_scrap    12.0   3\nrho50 = 1.6")
+    shown = out.translate_text(text, lambda s: ja.get(s, s)).split("\n")
+    assert shown[0] == ("SSE：ロジスティック 1.25e-03、Lynch-Rao 2.5e-03。バイパスなしでは 12 倍"
+                        "大きい")
+    assert shown[1] == "  Ep -0.05、rho50 1.553"
+    assert shown[2] == "fe_scrap    12.0   3"  # a table row: not a sentence, left alone
+    assert shown[3] == "rho50 = 1.6"  # no message for this template: as printed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+       .map(lambda s: s.replace("\n", " ")),
+       st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+def test_printed_line_translation_keeps_every_number(line, words):
+    """Invariant: a translation shows exactly the line's numbers, as printed, in the order its
+    placeholders ask; a translation that loses or adds a placeholder is not used."""
+    from hypothesis import assume
+
+    out = _output_i18n()
+    assert out.translate_line(line, lambda s: s) == line  # no translation: as printed
+    found = out.template(line)
+    if found is None:
+        return
+    template, numbers = found
+    safe = words.replace("{", "").replace("}", "")
+    reordered = " ".join(f"{{{i}}}" for i in reversed(range(len(numbers))))
+    assume(f"{safe}|{reordered}" != template)
+    indent = line[:len(line) - len(line.lstrip())]
+    shown = out.translate_line(line, lambda s: f"{safe}|{reordered}" if s == template else s)
+    assert shown == indent + f"{safe}|" + " ".join(reversed(numbers))
+    added = template + f" {{{len(numbers)}}}"
+    assert out.translate_line(line, lambda s: added if s == template else s) == line
+    if numbers:
+        assert out.translate_line(line, lambda s: safe + "|" if s == template else s) == line
+
+
+def test_printed_line_messages_are_translated_with_their_placeholders():
+    """Every printed-line template in the lessons' catalogues is translated, not fuzzy, and
+    keeps its placeholders (that each lesson's printed lines are in its catalogue is checked
+    on the built book, test_book.py)."""
+    out = _output_i18n()
+    entries = [m for page, po in catalogues().items() if page.startswith("lessons/")
+               for m in read(po) if any("rk_output_i18n" in c for c in m.auto_comments)]
+    assert len(entries) >= 150
+    for m in entries:
+        assert m.string and "fuzzy" not in m.flags, m.id
+        assert out.fields(m.id) == out.fields(m.string), m.id

@@ -1,0 +1,161 @@
+"""Printed output in the page's language: each line a code cell prints, from the page's catalogue.
+
+The lessons are executed once, in English, so what their code cells print ("rho50 = 1.553,
+Ep = 0.0512", "needs tailing < feed < concentrate grade") is English in both editions, and the
+numbers in it change whenever the code or the data do. This module turns each printed line into
+a *template*: its numbers replaced by numbered placeholders, ``{0}``, ``{1}``, ... A template is
+
+- **extracted** into the lesson's own ``.pot`` (``python book/_ext/rk_output_i18n.py pot``, run
+  by ``make book-pot``), translated in the lesson's ``.po`` beside its prose and chart words;
+  a translation may reorder the placeholders, as Japanese word order needs;
+- **applied** in the Japanese edition (a Sphinx transform on the cells' printed output): each
+  line whose template has a translation is written as the translation with the line's own
+  numbers put back. A translation that loses or invents a placeholder is not used.
+
+Lines that are not sentences stay as they are: printed tables (columns aligned by runs of
+spaces, their header and index-name lines), reprs of objects, lines with braces, single words,
+lines without a word.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BOOK = Path(__file__).resolve().parents[1]
+COMMENT = "printed output (rk_output_i18n)"
+# a number that stands alone: not part of a name (rho50, d_50, x1.5, Q3) nor of a word
+NUMBER = re.compile(r"(?<![A-Za-z_\d.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
+                    r"(?![A-Za-z_\d])")
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_REPR = re.compile(r"^[A-Za-z_][\w.]*\(|=\[")
+
+
+def template(line: str) -> tuple[str, list[str]] | None:
+    """``(template, numbers)`` of a printed line, or None when the line is not a sentence.
+
+    >>> template("rho50 = 1.553, Ep = 0.0512 (n = 12)")
+    ('rho50 = {0}, Ep = {1} (n = {2})', ['1.553', '0.0512', '12'])
+    >>> template("grade  recovery") is None, template("{'a': 1}") is None, template("route")
+    (True, True, None)
+    """
+    text = line.strip()
+    if (not _WORD.search(text) or " " not in text or "{" in text or "}" in text
+            or "  " in text or _REPR.search(text)):
+        return None
+    numbers = NUMBER.findall(text)
+    counter = iter(range(len(numbers)))
+    return NUMBER.sub(lambda _: f"{{{next(counter)}}}", text), numbers
+
+
+def fields(text: str) -> list[str]:
+    """The placeholders of a template or translation, sorted (``{0}`` -> ``'0'``)."""
+    return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
+
+
+def translate_line(line: str, gettext: Callable[[str], str]) -> str:
+    """``line`` in the catalogue's language, its numbers kept; as it is without a translation.
+
+    >>> ja = {"rho50 = {0}, Ep = {1}": "分離比重 {0}、Ep {1}"}
+    >>> translate_line("  rho50 = 1.55, Ep = 0.05", lambda s: ja.get(s, s))
+    '  分離比重 1.55、Ep 0.05'
+    >>> translate_line("rho50 = 1.55, Ep = 0.05", lambda s: "Ep {1}")  # a lost placeholder
+    'rho50 = 1.55, Ep = 0.05'
+    """
+    found = template(line)
+    if found is None:
+        return line
+    text, numbers = found
+    translated = gettext(text)
+    if translated == text:
+        return line
+    try:
+        if fields(translated) != fields(text):
+            return line
+        shown = translated.format(*numbers)
+    except (ValueError, IndexError, KeyError):
+        return line
+    return line[:len(line) - len(line.lstrip())] + shown
+
+
+def translate_text(text: str, gettext: Callable[[str], str]) -> str:
+    """Every line of a printed output translated (:func:`translate_line`)."""
+    return "\n".join(translate_line(line, gettext) for line in text.split("\n"))
+
+
+def notebook_templates(path: Path) -> list[str]:
+    """The templates of every line an executed notebook printed, in order, each once."""
+    found: list[str] = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream" or output.get("name") != "stdout":
+                continue
+            text = output.get("text", "")
+            for line in ("".join(text) if isinstance(text, list) else text).split("\n"):
+                t = template(line)
+                if t and t[0] not in found:
+                    found.append(t[0])
+    return found
+
+
+def add_to_pots(gettext_dir: Path) -> int:
+    """Add the printed-line templates of ``book/lessons/*.ipynb`` to each lesson's ``.pot``;
+    return the number added. Run after Sphinx's gettext builder, before ``sphinx-intl``."""
+    from babel.messages.pofile import read_po, write_po
+
+    added = 0
+    for notebook in sorted((BOOK / "lessons").glob("*.ipynb")):
+        pot = gettext_dir / "lessons" / f"{notebook.stem}.pot"
+        if not pot.is_file():
+            continue
+        with pot.open("rb") as handle:
+            catalogue = read_po(handle)
+        for text in notebook_templates(notebook):
+            if text in catalogue:
+                continue
+            catalogue.add(text, locations=[(f"lessons/{notebook.name}", 0)],
+                          auto_comments=[COMMENT],
+                          flags=["python-brace-format"] if fields(text) else [])
+            added += 1
+        with pot.open("wb") as handle:
+            write_po(handle, catalogue, width=76)
+    return added
+
+
+def setup(app: Any) -> dict[str, Any]:
+    from docutils import nodes
+    from rk_language_switch import page_gettext
+    from sphinx.transforms import SphinxTransform
+
+    class TranslatePrintedOutput(SphinxTransform):
+        """Replace each printed line by its translation (non-English builds)."""
+
+        default_priority = 21  # beside Sphinx's own Locale transform (20)
+
+        def apply(self, **kwargs: Any) -> None:
+            lookup = page_gettext(self)
+            if lookup is None:
+                return
+            for block in list(self.document.findall(nodes.literal_block)):
+                if "output" not in block["classes"] or "stream" not in block["classes"]:
+                    continue
+                text = block.astext()
+                new = translate_text(text, lookup)
+                if new != text:
+                    block.children = [nodes.Text(new)]
+
+    app.add_transform(TranslatePrintedOutput)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] != ["pot"]:
+        sys.exit("usage: python book/_ext/rk_output_i18n.py pot [GETTEXT_DIR]")
+    target = Path(sys.argv[2]) if len(sys.argv) > 2 else BOOK / "_build" / "gettext"
+    print(f"printed output: {add_to_pots(target)} templates added to {target}/lessons/*.pot")
