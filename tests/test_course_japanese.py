@@ -192,7 +192,7 @@ def test_a_kernel_in_the_japanese_course_draws_chart_words_in_japanese(course, m
     from resourcekit import _live_charts
 
     repo, _ = course
-    words = json.loads((repo / "course-ja" / ".resourcekit-course.json").read_text())["charts"]
+    words = json.loads((repo / "course-ja" / ".resourcekit-course.json").read_text())["messages"]
     assert words["partition number"] == "分配率"  # lesson 05's y axis, from its catalogue
     data = pd.DataFrame({"rho": [1.3, 1.5], "P": [0.1, 0.9], "kind": ["fitted", "fitted"]})
     chart = alt.Chart(data).mark_line().encode(
@@ -219,3 +219,26 @@ def test_a_kernel_in_the_japanese_course_draws_chart_words_in_japanese(course, m
     (repo / "course-ja" / "broken" / ".resourcekit-course.json").write_text("{not json")
     assert drawn(repo / "course-ja" / "broken")["encoding"]["y"]["title"] == "partition number"
     _live_charts._course_words.cache_clear()
+
+
+def test_a_kernel_in_the_japanese_course_prints_in_japanese(course, monkeypatch):
+    """What a lesson prints, in a kernel of the Japanese course: each line whose template the
+    course file holds is shown translated with its own numbers (the book's function)."""
+    import io
+    import sys
+
+    from resourcekit._output_i18n import translate_stdout
+
+    repo, _ = course
+    words = json.loads((repo / "course-ja" / ".resourcekit-course.json").read_text())["messages"]
+    line = "underflow share of the feed: {0} %; feed-weighted mean of P: {1}"  # lesson 05
+    assert words[line].startswith("給鉱のうちアンダーフローの割合")
+    printed = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", printed)
+    assert translate_stdout(words) and not translate_stdout(words)  # installed once
+    print("underflow share of the feed: 65.2 %; feed-weighted mean of P: 0.652")
+    print("a line the course does not know: 1.5")
+    print("rho50 =", 1.553)  # several arguments are written one by one: as printed
+    assert printed.getvalue() == ("給鉱のうちアンダーフローの割合：65.2 %。"
+                                  "給鉱で重み付けした P の平均：0.652\n"
+                                  "a line the course does not know: 1.5\nrho50 = 1.553\n")

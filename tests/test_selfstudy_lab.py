@@ -78,7 +78,7 @@ def _japanese_lesson(course: Path) -> None:
     from resourcekit._notebook_i18n import (
         COURSE_FILE,
         catalogue_of,
-        chart_messages,
+        course_messages,
         translate_notebook,
     )
 
@@ -88,7 +88,7 @@ def _japanese_lesson(course: Path) -> None:
     assert not missing, missing[:3]
     (course / "ja" / "lessons").mkdir(parents=True)
     nbformat.write(nb, course / "ja" / "lessons" / JA_LESSON)
-    words = {"lang": "ja", "charts": chart_messages(REPO, "ja")}
+    words = {"lang": "ja", "messages": course_messages(REPO, "ja")}
     (course / "ja" / COURSE_FILE).write_text(json.dumps(words, ensure_ascii=False))
 
 
@@ -384,6 +384,10 @@ def test_lesson_runs_and_draws_in_notebook(browser, lab):
 
 
 JA_LESSON = "05-partition-curves.ipynb"
+# what the open notebook's cells printed (stream outputs), as the kernel sent it
+PRINTED = """() => jupyterapp.shell.currentWidget.content.widgets.map(c => c.model.toJSON())
+  .flatMap(c => (c.outputs || []).filter(o => o.output_type === 'stream')
+  .map(o => Array.isArray(o.text) ? o.text.join('') : o.text)).join('\\n')"""
 # chart text of every drawn vega view (axis and legend titles, labels, marks' text)
 CHART_TEXT = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-embed svg'))
   .map(svg => Array.from(svg.querySelectorAll('text')).map(t => t.textContent).join(' '))"""
@@ -402,6 +406,10 @@ def test_japanese_lesson_draws_its_charts_in_japanese(browser, lab):
         assert len(texts) >= 4 and all(japanese.search(t) for t in texts), texts
         assert any("分配率" in t for t in texts), texts  # the partition curve's axis
         assert not any("partition number" in t for t in texts), texts
+        printed = page.evaluate(PRINTED)  # from the notebook model: JupyterLab renders only
+        # the cells in view
+        assert "給鉱のうちアンダーフローの割合" in printed, printed[:500]  # a printed sentence
+        assert "underflow share of the feed" not in printed
     finally:
         page.close()
         _shutdown_kernels(lab)

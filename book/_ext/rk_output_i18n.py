@@ -20,71 +20,18 @@ lines without a word.
 from __future__ import annotations
 
 import json
-import re
-import string
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from resourcekit._output_i18n import (  # noqa: F401 - one function for the book and the kernel
+    fields,
+    template,
+    translate_line,
+    translate_text,
+)
+
 BOOK = Path(__file__).resolve().parents[1]
 COMMENT = "printed output (rk_output_i18n)"
-# a number that stands alone: not part of a name (rho50, d_50, x1.5, Q3) nor of a word
-NUMBER = re.compile(r"(?<![A-Za-z_\d.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
-                    r"(?![A-Za-z_\d])")
-_WORD = re.compile(r"[A-Za-z]{3,}")
-_REPR = re.compile(r"^[A-Za-z_][\w.]*\(|=\[")
-
-
-def template(line: str) -> tuple[str, list[str]] | None:
-    """``(template, numbers)`` of a printed line, or None when the line is not a sentence.
-
-    >>> template("rho50 = 1.553, Ep = 0.0512 (n = 12)")
-    ('rho50 = {0}, Ep = {1} (n = {2})', ['1.553', '0.0512', '12'])
-    >>> template("grade  recovery") is None, template("{'a': 1}") is None, template("route")
-    (True, True, None)
-    """
-    text = line.strip()
-    if (not _WORD.search(text) or " " not in text or "{" in text or "}" in text
-            or "  " in text or _REPR.search(text)):
-        return None
-    numbers = NUMBER.findall(text)
-    counter = iter(range(len(numbers)))
-    return NUMBER.sub(lambda _: f"{{{next(counter)}}}", text), numbers
-
-
-def fields(text: str) -> list[str]:
-    """The placeholders of a template or translation, sorted (``{0}`` -> ``'0'``)."""
-    return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
-
-
-def translate_line(line: str, gettext: Callable[[str], str]) -> str:
-    """``line`` in the catalogue's language, its numbers kept; as it is without a translation.
-
-    >>> ja = {"rho50 = {0}, Ep = {1}": "分離比重 {0}、Ep {1}"}
-    >>> translate_line("  rho50 = 1.55, Ep = 0.05", lambda s: ja.get(s, s))
-    '  分離比重 1.55、Ep 0.05'
-    >>> translate_line("rho50 = 1.55, Ep = 0.05", lambda s: "Ep {1}")  # a lost placeholder
-    'rho50 = 1.55, Ep = 0.05'
-    """
-    found = template(line)
-    if found is None:
-        return line
-    text, numbers = found
-    translated = gettext(text)
-    if translated == text:
-        return line
-    try:
-        if fields(translated) != fields(text):
-            return line
-        shown = translated.format(*numbers)
-    except (ValueError, IndexError, KeyError):
-        return line
-    return line[:len(line) - len(line.lstrip())] + shown
-
-
-def translate_text(text: str, gettext: Callable[[str], str]) -> str:
-    """Every line of a printed output translated (:func:`translate_line`)."""
-    return "\n".join(translate_line(line, gettext) for line in text.split("\n"))
 
 
 def notebook_templates(path: Path) -> list[str]:

@@ -15,7 +15,8 @@ course's version has changed since, the run says so (the learner may copy it by 
 ``make lab LANG=ja`` fills ``course-ja/`` the same way with the notebooks in Japanese: markdown,
 self-check hints and ``check()``'s messages from the book's own catalogues
 (:mod:`resourcekit._notebook_i18n`); the code is the English notebooks' code. Its hidden file
-``.resourcekit-course.json`` holds the charts' words, which a kernel there draws in Japanese.
+``.resourcekit-course.json`` holds the messages with which a kernel there draws its charts and
+prints its lines in Japanese.
 
 Usage: ``python -m resourcekit._lab [COURSE_DIR] [--repo REPO] [--lang ja]``.
 """
@@ -131,9 +132,9 @@ def prepare_course(repo: str | Path, course: str | Path, lang: str = "en") -> Co
     if lang != "en":  # the course's own file (not a learner's): written every time
         import json
 
-        from ._notebook_i18n import COURSE_FILE, chart_messages
+        from ._notebook_i18n import COURSE_FILE, course_messages
 
-        words = {"lang": lang, "charts": chart_messages(repo, lang)}
+        words = {"lang": lang, "messages": course_messages(repo, lang)}
         (course / COURSE_FILE).write_text(json.dumps(words, ensure_ascii=False, indent=0),
                                           encoding="utf-8")
     return done

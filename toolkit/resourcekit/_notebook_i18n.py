@@ -14,11 +14,13 @@ so ``check()`` answers in Japanese.
 A unit without a translation is left in English and returned, so a caller (and a test) can say
 which paragraphs are not translated yet; a second copy of the notebooks is never kept.
 
-Charts are drawn by the kernel, so their words cannot be written into the notebook: the course
-folder gets :data:`COURSE_FILE` with the lessons' short messages (:func:`chart_messages`), and a
-live kernel started in that folder finds it (:func:`course_words`) and shows each chart's words
-from it (:mod:`resourcekit._live_charts`, with :func:`resourcekit._chart_i18n.translate_spec`,
-the function the book's Japanese edition uses).
+Charts and printed lines come from the kernel, so their words cannot be written into the
+notebook: the course folder gets :data:`COURSE_FILE` with the lessons' one-line messages
+(:func:`course_messages`: chart words and printed-line templates among them), and a live kernel
+started in that folder finds it (:func:`course_words`) and shows each chart's words
+(:mod:`resourcekit._live_charts` with :func:`resourcekit._chart_i18n.translate_spec`) and each
+printed line (:func:`resourcekit._output_i18n.translate_stdout`) from it, with the functions
+the book's Japanese edition uses.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["COURSE_FILE", "catalogue_of", "chart_messages", "course_words", "translate_markdown",
+__all__ = ["COURSE_FILE", "catalogue_of", "course_messages", "course_words", "translate_markdown",
            "translate_notebook"]
 
 #: Written into a translated course folder; names its language and the charts' words.
 COURSE_FILE = ".resourcekit-course.json"
-_SHORT = 120  # a chart's words are short: titles, axis titles, labels
+_SHORT = 300  # chart words and printed-line templates are one line, short
 
 _ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")  # a list item's marker, then its text
 _HEADING = re.compile(r"^(#+\s+)(.*)$")
@@ -191,9 +193,10 @@ def translate_notebook(nb: Any, messages: Mapping[str, str], lang: str) -> tuple
     return out, missing
 
 
-def chart_messages(repo: str | Path, lang: str) -> dict[str, str]:
-    """The short messages (one line, at most 120 characters) of every lesson's catalogue:
-    the words a lesson's charts can show (titles, axes, legends, slider labels, categories)."""
+def course_messages(repo: str | Path, lang: str) -> dict[str, str]:
+    """The one-line messages (at most 300 characters) of every lesson's catalogue: the words
+    a lesson's charts can show (titles, axes, legends, slider labels, categories) and the
+    templates of the lines its cells print."""
     words: dict[str, str] = {}
     for path in sorted((Path(repo) / "lessons").glob("[0-9]*.ipynb")):
         for english, translated in catalogue_of(repo, "lessons", path.stem, lang).items():
@@ -203,16 +206,16 @@ def chart_messages(repo: str | Path, lang: str) -> dict[str, str]:
 
 
 def course_words(start: str | Path | None = None) -> dict[str, str] | None:
-    """The chart words of the translated course folder that ``start`` (default: the working
+    """The messages of the translated course folder that ``start`` (default: the working
     directory, a kernel's notebook folder) is in or below (two levels at most); None outside
-    one. A file that cannot be read is treated as absent: charts then stay in English."""
+    one. A file that cannot be read is treated as absent: the kernel then stays in English."""
     here = Path.cwd() if start is None else Path(start)
     for folder in (here, *list(here.parents)[:2]):
         path = folder / COURSE_FILE
         if path.is_file():
             try:
                 info = json.loads(path.read_text(encoding="utf-8"))
-                words = info["charts"]
+                words = info["messages"]
             except (OSError, ValueError, KeyError, TypeError):
                 return None
             return {k: v for k, v in words.items() if isinstance(k, str) and isinstance(v, str)}

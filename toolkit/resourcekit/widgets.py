@@ -85,7 +85,9 @@ def setup(live: bool | None = None) -> str:
     renderer is left as it is: the book and the slides need their own (``html``, a spec).
 
     The first chart of a live kernel's first run takes a few seconds more: vl-convert bundles
-    vega once, into a file cache.
+    vega once, into a file cache. A live kernel in a translated course folder (``make lab
+    LANG=ja``) also prints its lessons' sentences in that language
+    (:func:`resourcekit._output_i18n.translate_stdout`); its charts' words follow too.
 
     >>> setup(live=False) == __import__("altair").renderers.active
     True
@@ -103,7 +105,13 @@ def setup(live: bool | None = None) -> str:
               "install it (pip install anywidget) and restart the kernel.")
         return alt.renderers.active
     from resourcekit import _live_charts
+    from resourcekit._notebook_i18n import course_words
 
+    messages = course_words()  # in the Japanese course (make lab LANG=ja): print in Japanese
+    if messages:
+        from resourcekit._output_i18n import translate_stdout
+
+        translate_stdout(messages)
     return _live_charts.enable()
 
 
