@@ -242,3 +242,46 @@ def test_a_kernel_in_the_japanese_course_prints_in_japanese(course, monkeypatch)
     assert printed.getvalue() == ("給鉱のうちアンダーフローの割合：65.2 %。"
                                   "給鉱で重み付けした P の平均：0.652\n"
                                   "a line the course does not know: 1.5\nrho50 = 1.553\n")
+
+
+def test_a_kernel_in_the_japanese_course_labels_its_controls_in_japanese(monkeypatch):
+    """Sliders constructed after translate_labels are labelled from the course's messages;
+    values, ranges and unknown labels are untouched, and the hook is installed once."""
+    import ipywidgets
+    from resourcekit import _output_i18n
+
+    monkeypatch.setattr(_output_i18n, "_LABELS", [])
+    handlers = ipywidgets.Widget._widget_construction_callback
+    try:
+        assert _output_i18n.translate_labels({"feed grade": "給鉱品位"})
+        assert not _output_i18n.translate_labels({"feed grade": "other"})
+        slider = ipywidgets.FloatSlider(value=0.2, min=0, max=1, description="feed grade")
+        other = ipywidgets.FloatSlider(description="tail grade")
+        assert slider.description == "給鉱品位" and slider.value == 0.2 and slider.max == 1
+        assert other.description == "tail grade"
+    finally:
+        ipywidgets.Widget._widget_construction_callback = handlers
+
+
+def test_every_control_label_of_the_lessons_is_in_their_catalogues():
+    """The labels a live kernel shows (widget_labels of each lesson's code) are translated in
+    the lesson's catalogue, so the Japanese course's sliders are labelled in Japanese."""
+    import sys
+
+    from babel.messages.pofile import read_po
+
+    sys.path.insert(0, str(REPO / "book" / "_ext"))
+    try:
+        import rk_output_i18n
+    finally:
+        sys.path.remove(str(REPO / "book" / "_ext"))
+    left = {}
+    for lesson in sorted((REPO / "lessons").glob("[0-9]*.ipynb")):
+        po = REPO / "book/locales/ja/LC_MESSAGES/lessons" / f"{lesson.stem}.po"
+        with po.open("rb") as handle:
+            table = {m.id: m.string for m in read_po(handle) if m.string and not m.fuzzy}
+        missing = [label for label in rk_output_i18n.widget_labels(lesson) if label not in table]
+        if missing:
+            left[lesson.stem] = missing
+    assert not left, f"control labels without a translation: {left}"
+    assert "by-pass" in rk_output_i18n.widget_labels(REPO / "lessons/05-partition-curves.ipynb")

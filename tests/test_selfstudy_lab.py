@@ -410,6 +410,8 @@ def test_japanese_lesson_draws_its_charts_in_japanese(browser, lab):
         # the cells in view
         assert "給鉱のうちアンダーフローの割合" in printed, printed[:500]  # a printed sentence
         assert "underflow share of the feed" not in printed
+        labels = page.locator(".jp-Notebook .widget-label").all_inner_texts()
+        assert "バイパス" in labels and "by-pass" not in labels, labels  # the sliders' labels
     finally:
         page.close()
         _shutdown_kernels(lab)

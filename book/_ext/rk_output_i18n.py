@@ -12,6 +12,10 @@ a *template*: its numbers replaced by numbered placeholders, ``{0}``, ``{1}``, .
   line whose template has a translation is written as the translation with the line's own
   numbers put back. A translation that loses or invents a placeholder is not used.
 
+The labels of the lessons' ipywidgets controls are extracted the same way (:func:`widget_labels`):
+the book shows no live control, but a kernel of the Japanese course labels its sliders from them
+(``resourcekit.widgets.setup``).
+
 Lines that are not sentences stay as they are: printed tables (columns aligned by runs of
 spaces, their header and index-name lines), reprs of objects, lines with braces, single words,
 lines without a word.
@@ -20,6 +24,7 @@ lines without a word.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,7 @@ from resourcekit._output_i18n import (  # noqa: F401 - one function for the book
 
 BOOK = Path(__file__).resolve().parents[1]
 COMMENT = "printed output (rk_output_i18n)"
+LABEL_COMMENT = "control label (rk_output_i18n)"
 
 
 def notebook_templates(path: Path) -> list[str]:
@@ -49,9 +55,26 @@ def notebook_templates(path: Path) -> list[str]:
     return found
 
 
+_LABEL = re.compile(r"""\bdescription\s*=\s*(["'])(.+?)\1""")
+
+
+def widget_labels(path: Path) -> list[str]:
+    """The labels of a lesson's ipywidgets controls (``description="feed grade"``), in order,
+    each once: shown by a live kernel, translated there from the course file."""
+    found: list[str] = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell.get("cell_type") == "code":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for _, label in _LABEL.findall(source):
+                if label not in found:
+                    found.append(label)
+    return found
+
+
 def add_to_pots(gettext_dir: Path) -> int:
-    """Add the printed-line templates of ``book/lessons/*.ipynb`` to each lesson's ``.pot``;
-    return the number added. Run after Sphinx's gettext builder, before ``sphinx-intl``."""
+    """Add the printed-line templates and the controls' labels of ``book/lessons/*.ipynb`` to
+    each lesson's ``.pot``; return the number added. Run after Sphinx's gettext builder, before
+    ``sphinx-intl``."""
     from babel.messages.pofile import read_po, write_po
 
     added = 0
@@ -68,6 +91,11 @@ def add_to_pots(gettext_dir: Path) -> int:
                           auto_comments=[COMMENT],
                           flags=["python-brace-format"] if fields(text) else [])
             added += 1
+        for label in widget_labels(notebook):
+            if label not in catalogue:
+                catalogue.add(label, locations=[(f"lessons/{notebook.name}", 0)],
+                              auto_comments=[LABEL_COMMENT])
+                added += 1
         with pot.open("wb") as handle:
             write_po(handle, catalogue, width=76)
     return added

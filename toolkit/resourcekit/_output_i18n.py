@@ -19,7 +19,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["template", "fields", "translate_line", "translate_text", "translate_stdout"]
+__all__ = ["template", "fields", "translate_line", "translate_text", "translate_stdout",
+           "translate_labels"]
 
 # a number that stands alone: not part of a name (rho50, d_50, x1.5, Q3) nor of a word
 NUMBER = re.compile(r"(?<![A-Za-z_\d.])[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
@@ -105,4 +106,26 @@ def translate_stdout(messages: Mapping[str, str]) -> bool:
     if isinstance(sys.stdout, _TranslatingStream):
         return False
     sys.stdout = _TranslatingStream(sys.stdout, lambda text: messages.get(text, text))
+    return True
+
+
+_LABELS: list[Mapping[str, str]] = []  # the messages translate_labels uses (set once)
+
+
+def _label_constructed(widget: Any) -> None:
+    label = getattr(widget, "description", None)
+    if _LABELS and isinstance(label, str) and label in _LABELS[0]:
+        widget.description = _LABELS[0][label]
+
+
+def translate_labels(messages: Mapping[str, str]) -> bool:
+    """Label each ipywidgets control constructed from now on through ``messages`` (a slider's
+    ``description``), with ipywidgets' own hook (``Widget.on_widget_constructed``); False when
+    it already does. The control's value and behaviour are untouched."""
+    if _LABELS:
+        return False
+    import ipywidgets
+
+    _LABELS.append(messages)
+    ipywidgets.Widget.on_widget_constructed(_label_constructed)
     return True

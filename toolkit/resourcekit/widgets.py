@@ -109,9 +109,10 @@ def setup(live: bool | None = None) -> str:
 
     messages = course_words()  # in the Japanese course (make lab LANG=ja): print in Japanese
     if messages:
-        from resourcekit._output_i18n import translate_stdout
+        from resourcekit._output_i18n import translate_labels, translate_stdout
 
         translate_stdout(messages)
+        translate_labels(messages)
     return _live_charts.enable()
 
 
