@@ -23,6 +23,7 @@ help:
 	@echo "make test       set up .venv (and Chromium, a Japanese font, bubblewrap), run the whole suite"
 	@echo "make lab        open JupyterLab on course/: lessons and student exercises"
 	@echo "make lab LANG=ja    the same in Japanese, in course-ja/ (also make notebook LANG=ja)"
+	@echo "make slides LANG=ja the lecture decks in Japanese (book/_build/slides-ja)"
 	@echo "make notebook   the same course/ in Jupyter Notebook 7"
 	@echo "make exercises  write student and solution versions to exercises/_build/"
 	@echo "make grade SUBMISSIONS=dir RESULTS=dir EXERCISE=name   grade practice submissions"
@@ -135,7 +136,7 @@ clean:
 EXAM ?= exercises/exams/physical-separation.yml
 LEARNERS ?= learners.csv
 OUT ?= exam-notebooks
-SLIDES ?= book/_build/slides
+SLIDES ?= book/_build/$(if $(filter ja,$(COURSE_LANG)),slides-ja,slides)
 
 # One exam notebook per learner: OUT/<learner_id>.ipynb (numbers drawn per learner id).
 exam: setup
@@ -143,5 +144,6 @@ exam: setup
 	  $(if $(BANK),--bank $(BANK))
 
 # reveal.js comes from the PyPI package sphinx-revealjs (it ships reveal.js's dist/).
+# `make slides LANG=ja`: the decks in Japanese (book/_build/slides-ja), from the book's catalogues.
 slides: setup
-	$(PY) -m resourcekit.slides --lessons lessons --out $(SLIDES)
+	$(PY) -m resourcekit.slides --lessons lessons --out $(SLIDES) --lang $(COURSE_LANG)

@@ -9,12 +9,13 @@ test walks every slide at 1280 x 720 with the network off.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import offline_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from resourcekit.slides import build_slides
+from resourcekit.slides import SlidesError, build_slides
 
 pytestmark = pytest.mark.slow
 
@@ -220,3 +221,25 @@ def test_wide_table_stays_within_the_slide(browser):
             assert found[2:] == ["auto", "auto"]  # what does not fit scrolls inside the slide
             return
     pytest.fail("no slide shows the table")
+
+
+def test_a_real_lessons_deck_in_japanese(tmp_path):
+    """`make slides LANG=ja`: a lecturer teaching in Japanese gets the lesson's slides, its
+    charts' words, its printed lines, the widget note and the plan's speaker notes in Japanese
+    (the book's catalogues); the code on the slides is the lesson's code."""
+    repo = Path(__file__).resolve().parents[1]
+    (path,) = build_slides(repo / "lessons", tmp_path / "slides-ja",
+                           names=["05-partition-curves"], timeout=120, lang="ja")
+    deck = path.read_text(encoding="utf-8")
+    assert "05. 分配曲線" in deck  # the title slide
+    specs = re.findall(r'vegaEmbed\("#[^"]+", (.*?), \{"actions": false\}\)', deck)
+    assert specs and any("分配率" in s for s in specs)  # the partition curve's axis
+    assert not any('"partition number"' in s for s in specs)
+    assert "給鉱のうちアンダーフローの割合" in deck  # a printed line
+    assert "対話的な操作：JupyterLab で <code>lessons/05-partition-curves.ipynb</code>" in deck
+    notes = " ".join(re.findall(r'<aside class="notes">(.*?)</aside>', deck, flags=re.S))
+    assert "時間配分（90 分）" in notes  # the plan's timings on the title slide, in Japanese
+    assert "授業計画</strong>, min 48-53 (フィッシュフック)" in notes  # and on its section
+    assert "sep_classifier_size_partition" in deck  # the code stays the lesson's
+    with pytest.raises(SlidesError, match="lang = 'de'"):
+        build_slides(repo / "lessons", tmp_path / "x", names=["05-partition-curves"], lang="de")

@@ -46,6 +46,7 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,13 @@ def _plan_timings(plans: Path | None, lesson: str) -> str:
         return ""
     text = path.read_text(encoding="utf-8")
     match = re.search(r"^## Timings[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    return f"**Timings (lesson plan)**\n\n{match.group(1).strip()}" if match else ""
+    if match:
+        return f"**Timings (lesson plan)**\n\n{match.group(1).strip()}"
+    # a translated plan (slides in Japanese): the section whose table rows are timings
+    for section in re.finditer(r"^## ([^\n]*)\n(.*?)(?=^## |\Z)", text, re.M | re.S):
+        if re.search(r"^\| *\d+-\d+ *\|", section.group(2), re.M):
+            return f"**{section.group(1).strip()}**\n\n{section.group(2).strip()}"
+    return ""
 
 
 def _plan_section_notes(plans: Path | None, lesson: str) -> dict[str, str]:
@@ -191,7 +198,8 @@ def _plan_section_notes(plans: Path | None, lesson: str) -> dict[str, str]:
     return notes
 
 
-def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> Any:
+def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None,
+                 say: Callable[[str], str] | None = None) -> Any:
     r"""Turn an executed lesson notebook into the cells of a deck for the room (in place).
 
     Title and objectives on the first slide; setup code hidden; import lines removed; bold
@@ -207,6 +215,9 @@ def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> 
         The lesson's file stem, ``NN-slug`` (finds ``plans/NN-slug.md``).
     plans : path, optional
         Folder of lesson plans (``book/plans``); None: no plan notes.
+    say : callable, optional
+        The deck's language when it is not English: the objectives' heading it looks for
+        ("Learning objectives") and the label of the plan's notes ("Lesson plan").
 
     Examples
     --------
@@ -228,6 +239,8 @@ def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> 
     cells: list[Any] = []
     title_seen = objectives_done = False
     section_notes = _plan_section_notes(plans, lesson) if lesson else {}
+    say = say or (lambda text: text)
+    objectives, plan_label = say("Learning objectives"), say("Lesson plan")
     for cell in nb.cells:
         show = cell.metadata.setdefault("slideshow", {})
         text = cell.source.lstrip()
@@ -254,7 +267,7 @@ def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> 
             continue
         if not title_seen and text.startswith("# "):
             title_seen = True
-        elif title_seen and not objectives_done and text.startswith("## Learning objectives"):
+        elif title_seen and not objectives_done and text.startswith(f"## {objectives}"):
             show.setdefault("slide_type", "-")  # on the title slide
             objectives_done = on_title = True
         text = _plain_roles(text)
@@ -266,7 +279,7 @@ def prepare_deck(nb: Any, lesson: str = "", plans: str | Path | None = None) -> 
                  if ln.startswith(">")]
         heading = re.match(r"#{1,3} (.+)", text)
         if heading and heading.group(1).strip() in section_notes:
-            notes.append(f"**Lesson plan**, {section_notes.pop(heading.group(1).strip())}")
+            notes.append(f"**{plan_label}**, {section_notes.pop(heading.group(1).strip())}")
         cell.source = "\n".join(ln for ln in lines if not ln.startswith(">")).rstrip()
         cells.append(cell)
         if notes:
@@ -302,13 +315,21 @@ def _slide_types(nb: Any) -> None:
             after_output = cell.cell_type == "code" and bool(cell.get("outputs"))
 
 
-def _static_outputs(nb: Any, lesson: str) -> dict[str, int]:
+def _static_outputs(nb: Any, lesson: str, say: Callable[[str], str] | None = None
+                    ) -> dict[str, int]:
     """Altair specs -> ``vegaEmbed`` calls, plotly figures -> ``Plotly.newPlot``, widget views
-    -> a note. Returns the number of each kind of chart."""
+    -> a note. Returns the number of each kind of chart. ``say``: the deck's language (charts'
+    words, printed lines, the note) when it is not English."""
     charts = 0
     plotly = 0
     for cell in nb.cells:
         for out in cell.get("outputs", []):
+            if say is not None and out.get("output_type") == "stream":
+                from ._output_i18n import translate_text
+
+                text = out.get("text", "")
+                out["text"] = translate_text("".join(text) if isinstance(text, list) else text,
+                                             say)
             data = out.get("data")
             if not data:
                 continue
@@ -318,9 +339,13 @@ def _static_outputs(nb: Any, lesson: str) -> dict[str, int]:
                 spec = data[vega]
                 spec = dict(spec if isinstance(spec, dict) else json.loads(spec))
                 spec.pop("$schema", None)  # an identifier, never fetched; keep decks URL-free
+                if say is not None:
+                    from ._chart_i18n import translate_spec
+
+                    spec = translate_spec(spec, say)
                 _size_for_slide(spec)
                 div = f"rk-vega-{lesson}-{charts}".replace(".", "-")
-                payload = json.dumps(spec).replace("</", "<\\/")
+                payload = json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
                 data.clear()
                 data["text/html"] = (
                     f'<div class="rk-vega rk-fit" id="{div}"></div>\n<script>vegaEmbed("#{div}", '
@@ -343,9 +368,10 @@ def _static_outputs(nb: Any, lesson: str) -> dict[str, int]:
                     f'{{ rkFitFor("{div}"); }});</script>')
             elif "application/vnd.jupyter.widget-view+json" in data:
                 data.clear()
-                data["text/html"] = ('<p class="rk-widget-note">Interactive control: open '
-                                     f'<code>lessons/{html.escape(lesson)}.ipynb</code> in '
-                                     'JupyterLab to use it.</p>')
+                note = "Interactive control: open {path} in JupyterLab to use it."
+                code = f"<code>lessons/{html.escape(lesson)}.ipynb</code>"
+                shown = (say(note) if say is not None else note).format(path=code)
+                data["text/html"] = f'<p class="rk-widget-note">{shown}</p>'
     return {"vega": charts, "plotly": plotly}
 
 
@@ -374,6 +400,32 @@ del _alt, _rk_vegalite
 """
 
 
+def _shown_in(messages: dict[str, str], lang: str) -> Callable[[str], str]:
+    """The deck's words in ``lang``: the lesson's catalogue, then the package's own (the
+    widget note)."""
+    from .grading.i18n import FRAME, read_catalogue
+
+    own = read_catalogue(FRAME / lang / "LC_MESSAGES" / "exam.po", lang)
+    return lambda text: messages.get(text) or own.get(text, text)
+
+
+def _plans_in(repo: Path, plans: Path, target: Path, lang: str) -> Path:
+    """The lesson plans with their text in ``lang`` (each plan's catalogue of the book), in
+    ``target``; a plan without a catalogue is copied as it is."""
+    from ._notebook_i18n import catalogue_of, translate_markdown
+    from .errors import DataError
+
+    target.mkdir(parents=True, exist_ok=True)
+    for plan in sorted(plans.glob("*.md")):
+        text = plan.read_text(encoding="utf-8")
+        try:
+            text, _ = translate_markdown(text, catalogue_of(repo, "plans", plan.stem, lang))
+        except DataError:  # no catalogue for this plan
+            pass
+        (target / plan.name).write_text(text, encoding="utf-8")
+    return target
+
+
 def _execute(nb: Any, cwd: Path, timeout: float) -> None:
     from nbformat.v4 import new_code_cell
 
@@ -393,16 +445,24 @@ def _execute(nb: Any, cwd: Path, timeout: float) -> None:
 def build_slides(lessons: str | Path = "lessons", out: str | Path = "book/_build/slides", *,
                  execute: bool = True, timeout: float = 120.0,
                  names: list[str] | None = None,
-                 plans: str | Path | None = "auto") -> list[Path]:
+                 plans: str | Path | None = "auto", lang: str = "en") -> list[Path]:
     """Write ``out/<lesson>.slides.html`` for every ``lessons/*.ipynb`` (or ``names``).
 
     ``plans``: folder of lesson plans whose timings become the title slide's speaker notes;
     ``"auto"`` looks for ``book/plans`` beside the lessons folder; None: none.
+
+    ``lang="ja"`` (``make slides LANG=ja``): the deck in Japanese for a lecturer who teaches
+    in Japanese, from the book's catalogues beside the lessons folder
+    (``book/locales/ja/LC_MESSAGES``): the slides' text (:mod:`resourcekit._notebook_i18n`),
+    the charts' words (:func:`resourcekit._chart_i18n.translate_spec`), the printed lines
+    (:mod:`resourcekit._output_i18n`) and the plan's speaker notes; the code is the lesson's.
     """
     import nbformat
     from nbconvert import SlidesExporter
     from traitlets.config import Config
 
+    if lang not in ("en", "ja"):
+        raise SlidesError(f"lang = {lang!r}: decks exist in 'en' and 'ja'")
     lessons, out = Path(lessons), Path(out)
     paths = sorted(p for p in lessons.glob("*.ipynb") if not names or p.stem in names)
     if not paths:
@@ -411,6 +471,9 @@ def build_slides(lessons: str | Path = "lessons", out: str | Path = "book/_build
     static = write_static(out)
     if plans == "auto":
         plans = lessons.resolve().parent / "book" / "plans"
+    repo = lessons.resolve().parent
+    if lang != "en" and plans is not None:
+        plans = _plans_in(repo, Path(plans), out / f"_plans-{lang}", lang)
     config = Config({"TagRemovePreprocessor": {"enabled": True,
                                                "remove_input_tags": [HIDE_INPUT]}})
     exporter = SlidesExporter(config=config, extra_template_basedirs=[str(TEMPLATES)],
@@ -424,9 +487,16 @@ def build_slides(lessons: str | Path = "lessons", out: str | Path = "book/_build
         nb = nbformat.read(str(path), as_version=4)
         if execute:
             _execute(nb, path.parent.resolve(), timeout)
-        prepare_deck(nb, path.stem, plans)
+        say = None
+        if lang != "en":
+            from ._notebook_i18n import catalogue_of, translate_notebook
+
+            messages = catalogue_of(repo, "lessons", path.stem, lang)
+            nb, _ = translate_notebook(nb, messages, lang)
+            say = _shown_in(messages, lang)
+        prepare_deck(nb, path.stem, plans, say)
         _slide_types(nb)
-        counts = _static_outputs(nb, path.stem)
+        counts = _static_outputs(nb, path.stem, say)
         resources = {"rk_static": STATIC, "rk_mathjax": static["mathjax"],
                      "rk_plotly": bool(counts["plotly"]),
                      "metadata": {"name": path.stem}}
@@ -443,12 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lessons", default="lessons")
     parser.add_argument("--out", default="book/_build/slides")
     parser.add_argument("--no-execute", action="store_true", help="use stored outputs")
+    parser.add_argument("--lang", default="en", choices=["en", "ja"],
+                        help="language of the decks (ja: from the book's catalogues)")
     parser.add_argument("names", nargs="*", help="lesson names (default: all)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
         paths = build_slides(args.lessons, args.out, execute=not args.no_execute,
-                             names=args.names or None)
+                             names=args.names or None, lang=args.lang)
     except SlidesError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
