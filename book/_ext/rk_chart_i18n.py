@@ -169,9 +169,13 @@ def notebook_messages(path: Path) -> list[str]:
     return found
 
 
-def add_to_pots(gettext_dir: Path) -> int:
-    """Add the chart words of ``book/lessons/*.ipynb`` to each lesson's ``.pot``; return the
-    number added. Run after Sphinx's gettext builder and before ``sphinx-intl update``."""
+def add_lesson_messages(gettext_dir: Path,
+                        extract: Callable[[Path], list[tuple[str, str, list[str]]]]) -> int:
+    """Add ``extract(notebook)``'s messages, ``(msgid, auto comment, flags)``, of each
+    executed lesson ``book/lessons/*.ipynb`` to its ``.pot`` (messages already there are
+    kept as they are); return the number added. Run after Sphinx's gettext builder and before
+    ``sphinx-intl update``. Used for the chart words here and the printed lines and control
+    labels of ``rk_output_i18n``."""
     from babel.messages.pofile import read_po, write_po
 
     added = 0
@@ -181,15 +185,21 @@ def add_to_pots(gettext_dir: Path) -> int:
             continue
         with pot.open("rb") as handle:
             catalogue = read_po(handle)
-        for word in notebook_messages(notebook):
-            if word in catalogue:
+        for message, comment, flags in extract(notebook):
+            if message in catalogue:
                 continue
-            catalogue.add(word, locations=[(f"lessons/{notebook.name}", 0)],
-                          auto_comments=["chart text (rk_chart_i18n)"])
+            catalogue.add(message, locations=[(f"lessons/{notebook.name}", 0)],
+                          auto_comments=[comment], flags=flags)
             added += 1
         with pot.open("wb") as handle:
             write_po(handle, catalogue, width=76)
     return added
+
+
+def add_to_pots(gettext_dir: Path) -> int:
+    """Add the chart words of the executed lessons to their ``.pot``; the number added."""
+    return add_lesson_messages(gettext_dir, lambda notebook: [
+        (word, "chart text (rk_chart_i18n)", []) for word in notebook_messages(notebook)])
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -72,33 +72,16 @@ def widget_labels(path: Path) -> list[str]:
 
 
 def add_to_pots(gettext_dir: Path) -> int:
-    """Add the printed-line templates and the controls' labels of ``book/lessons/*.ipynb`` to
-    each lesson's ``.pot``; return the number added. Run after Sphinx's gettext builder, before
-    ``sphinx-intl``."""
-    from babel.messages.pofile import read_po, write_po
+    """Add the printed-line templates and the controls' labels of the executed lessons to
+    their ``.pot``; return the number added (``rk_chart_i18n.add_lesson_messages``)."""
+    from rk_chart_i18n import add_lesson_messages
 
-    added = 0
-    for notebook in sorted((BOOK / "lessons").glob("*.ipynb")):
-        pot = gettext_dir / "lessons" / f"{notebook.stem}.pot"
-        if not pot.is_file():
-            continue
-        with pot.open("rb") as handle:
-            catalogue = read_po(handle)
-        for text in notebook_templates(notebook):
-            if text in catalogue:
-                continue
-            catalogue.add(text, locations=[(f"lessons/{notebook.name}", 0)],
-                          auto_comments=[COMMENT],
-                          flags=["python-brace-format"] if fields(text) else [])
-            added += 1
-        for label in widget_labels(notebook):
-            if label not in catalogue:
-                catalogue.add(label, locations=[(f"lessons/{notebook.name}", 0)],
-                              auto_comments=[LABEL_COMMENT])
-                added += 1
-        with pot.open("wb") as handle:
-            write_po(handle, catalogue, width=76)
-    return added
+    def extract(notebook: Path) -> list[tuple[str, str, list[str]]]:
+        return ([(text, COMMENT, ["python-brace-format"] if fields(text) else [])
+                 for text in notebook_templates(notebook)]
+                + [(label, LABEL_COMMENT, []) for label in widget_labels(notebook)])
+
+    return add_lesson_messages(gettext_dir, extract)
 
 
 def setup(app: Any) -> dict[str, Any]:
@@ -133,4 +116,5 @@ if __name__ == "__main__":
     if sys.argv[1:2] != ["pot"]:
         sys.exit("usage: python book/_ext/rk_output_i18n.py pot [GETTEXT_DIR]")
     target = Path(sys.argv[2]) if len(sys.argv) > 2 else BOOK / "_build" / "gettext"
-    print(f"printed output: {add_to_pots(target)} templates added to {target}/lessons/*.pot")
+    print(f"printed lines and control labels: {add_to_pots(target)} messages added to "
+          f"{target}/lessons/*.pot")
