@@ -260,13 +260,19 @@ def test_chart_png_draws_japanese_text_with_a_japanese_font():
     assert png("選別") != png("分離")
 
 
-def _chart_i18n():
+def _book_extension(name: str):
+    """A module of book/_ext (the book's Sphinx extensions), imported by name."""
+    import importlib
+
     sys.path.insert(0, str(BOOK / "_ext"))
     try:
-        import rk_chart_i18n
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BOOK / "_ext"))
-    return rk_chart_i18n
+
+
+def _chart_i18n():
+    return _book_extension("rk_chart_i18n")
 
 
 def _altair_html(chart) -> str:
@@ -418,12 +424,7 @@ def test_plotly_words_are_translated_and_identifier_labels_kept():
 
 # ------------------------------------------------------------------ printed output (issue 26)
 def _output_i18n():
-    sys.path.insert(0, str(BOOK / "_ext"))
-    try:
-        import rk_output_i18n
-    finally:
-        sys.path.remove(str(BOOK / "_ext"))
-    return rk_output_i18n
+    return _book_extension("rk_output_i18n")
 
 
 def test_printed_lines_are_translated_with_their_own_numbers():
