@@ -243,3 +243,21 @@ def test_a_real_lessons_deck_in_japanese(tmp_path):
     assert "sep_classifier_size_partition" in deck  # the code stays the lesson's
     with pytest.raises(SlidesError, match="lang = 'de'"):
         build_slides(repo / "lessons", tmp_path / "x", names=["05-partition-curves"], lang="de")
+
+
+def test_a_japanese_deck_translates_plotly_titles_and_keeps_identifier_labels():
+    """The Sankey figures of a Japanese deck: titles from the catalogue, node lists of
+    identifiers (fe_scrap) as they are (the book's rule, resourcekit._chart_i18n)."""
+    from nbformat.v4 import new_output
+    from resourcekit.slides import _static_outputs
+
+    figure = {"data": [{"type": "sankey", "node": {"label": ["feed", "fe_scrap"]}}],
+              "layout": {"title": {"text": "mass flow [t/h]"}}}
+    cell = new_code_cell("fig")
+    cell.outputs = [new_output("display_data",
+                               data={"application/vnd.plotly.v1+json": figure})]
+    nb = new_notebook(cells=[cell])
+    words = {"mass flow [t/h]": "質量流量 [t/h]", "feed": "給鉱"}
+    _static_outputs(nb, "10-demo", lambda s: words.get(s, s))
+    html = nb.cells[0].outputs[0]["data"]["text/html"]
+    assert '"text": "質量流量 [t/h]"' in html and '["feed", "fe_scrap"]' in html

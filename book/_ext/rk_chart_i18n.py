@@ -32,6 +32,7 @@ from resourcekit._chart_i18n import (  # noqa: F401 - the spec's words: one func
     _is_word,
     _text,
     categories,
+    plotly_figure,
     translate_spec,
     walk,
 )
@@ -100,35 +101,6 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _FIGURE = "var fig = "  # how resourcekit._book writes a plotly figure into the page
 
 
-def plotly_figure(figure: dict, visit: Callable[[str], str]) -> dict:
-    """A copy of a plotly figure with its words shown as ``visit`` gives them: the titles of
-    the figure and its axes, trace names, annotations, and a Sankey's node labels when they
-    read as words (a list holding any identifier, ``fe_scrap`` or ``magnet.magnetic``, is
-    left as it is, like a Vega-Lite field of identifiers).
-
-    >>> fig = {"data": [{"type": "sankey", "node": {"label": ["feed", "aluminium"]}}],
-    ...        "layout": {"title": {"text": "mass [kg]"}, "xaxis": {"title": "size"}}}
-    >>> out = plotly_figure(fig, str.upper)
-    >>> out["layout"]["title"]["text"], out["layout"]["xaxis"]["title"], out["data"][0]["node"]
-    ('MASS [KG]', 'SIZE', {'label': ['FEED', 'ALUMINIUM']})
-    """
-    figure = json.loads(json.dumps(figure))
-    layout = figure.get("layout") or {}
-    for key, value in list(layout.items()):
-        if key == "title" or key.startswith(("xaxis", "yaxis")) and isinstance(value, dict):
-            holder = layout if key == "title" else value
-            holder["title"] = _text(holder.get("title"), visit)
-    for note in layout.get("annotations") or []:
-        if isinstance(note, dict) and isinstance(note.get("text"), str):
-            note["text"] = _text(note["text"], visit)
-    for trace in figure.get("data") or []:
-        if isinstance(trace.get("name"), str):
-            trace["name"] = _text(trace["name"], visit)
-        labels = (trace.get("node") or {}).get("label")
-        if (isinstance(labels, list) and all(isinstance(v, str) for v in labels)
-                and not any("_" in v or "." in v for v in labels)):
-            trace["node"]["label"] = [visit(v) if _is_word(v) else v for v in labels]
-    return figure
 
 
 def translate_plotly(html: str, gettext: Callable[[str], str]) -> str:

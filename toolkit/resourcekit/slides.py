@@ -355,11 +355,15 @@ def _static_outputs(nb: Any, lesson: str, say: Callable[[str], str] | None = Non
                 plotly += 1
                 fig = data["application/vnd.plotly.v1+json"]
                 fig = fig if isinstance(fig, dict) else json.loads(fig)
+                if say is not None:
+                    from ._chart_i18n import plotly_figure
+
+                    fig = plotly_figure(fig, say)
                 div = f"rk-plotly-{lesson}-{plotly}".replace(".", "-")
                 layout = dict(fig.get("layout", {}))
                 layout["width"] = min(int(layout.get("width") or 1100), 1100)
                 layout["height"] = min(int(layout.get("height") or 480), 480)
-                args = json.dumps([fig.get("data", []), layout])
+                args = json.dumps([fig.get("data", []), layout], ensure_ascii=False)
                 args = args.replace("</", "<\\/")
                 data.clear()
                 data["text/html"] = (
