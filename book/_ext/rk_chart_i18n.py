@@ -202,10 +202,18 @@ def setup(app: Any) -> dict[str, Any]:
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
+def pot_command(argv: list[str], add: Callable[[Path], int], what: str, script: str) -> None:
+    """``python book/_ext/<script> pot [GETTEXT_DIR]``: add a kind of lesson message to the
+    ``.pot`` files of ``make book-pot`` and say how many (``what``)."""
+    import sys
+
+    if argv[1:2] != ["pot"]:
+        sys.exit(f"usage: python book/_ext/{script} pot [GETTEXT_DIR]")
+    target = Path(argv[2]) if len(argv) > 2 else BOOK / "_build" / "gettext"
+    print(f"{what}: {add(target)} messages added to {target}/lessons/*.pot")
+
+
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:2] != ["pot"]:
-        sys.exit("usage: python book/_ext/rk_chart_i18n.py pot [GETTEXT_DIR]")
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else BOOK / "_build" / "gettext"
-    print(f"chart text: {add_to_pots(target)} messages added to {target}/lessons/*.pot")
+    pot_command(sys.argv, add_to_pots, "chart text", "rk_chart_i18n.py")

@@ -113,8 +113,6 @@ def setup(app: Any) -> dict[str, Any]:
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:2] != ["pot"]:
-        sys.exit("usage: python book/_ext/rk_output_i18n.py pot [GETTEXT_DIR]")
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else BOOK / "_build" / "gettext"
-    print(f"printed lines and control labels: {add_to_pots(target)} messages added to "
-          f"{target}/lessons/*.pot")
+    from rk_chart_i18n import pot_command
+
+    pot_command(sys.argv, add_to_pots, "printed lines and control labels", "rk_output_i18n.py")
