@@ -238,10 +238,14 @@ def test_a_kernel_in_the_japanese_course_prints_in_japanese(course, monkeypatch)
     assert translate_stdout(words) and not translate_stdout(words)  # installed once
     print("underflow share of the feed: 65.2 %; feed-weighted mean of P: 0.652")
     print("a line the course does not know: 1.5")
-    print("rho50 =", 1.553)  # several arguments are written one by one: as printed
-    assert printed.getvalue() == ("給鉱のうちアンダーフローの割合：65.2 %。"
-                                  "給鉱で重み付けした P の平均：0.652\n"
-                                  "a line the course does not know: 1.5\nrho50 = 1.553\n")
+    # several arguments are written one by one; the line is translated once it is whole
+    print("underflow share of the feed:", 65.2, "%; feed-weighted mean of P:", 0.652)
+    print("rho50 =", 1.553, end="")  # a partial line is held until the kernel flushes
+    held = printed.getvalue()
+    sys.stdout.flush()
+    japanese = "給鉱のうちアンダーフローの割合：65.2 %。給鉱で重み付けした P の平均：0.652\n"
+    assert held == japanese + "a line the course does not know: 1.5\n" + japanese
+    assert printed.getvalue() == held + "rho50 = 1.553"
 
 
 def test_a_kernel_in_the_japanese_course_labels_its_controls_in_japanese(monkeypatch):

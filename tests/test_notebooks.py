@@ -79,6 +79,30 @@ def test_kernels_started_here_know_they_are_headless(tmp_path):
     assert nb.cells[0].outputs[0]["text"] == "1\n"
 
 
+def test_a_line_printed_in_pieces_stays_one_line(tmp_path):
+    """ipykernel sends what a cell prints every 0.2 s from a background thread, so a print()
+    of several arguments can reach the client as two stream messages, split inside the line
+    (CI, stop 31: lesson 02's "Eu / fitted curve: 0.907 | Eu/Eu* geometric: 0.911" came back
+    as two outputs, and neither half had its translation). The flush below makes the split
+    certain; the executed cell must still hold each stream once, with the line whole."""
+    nb = new_notebook(cells=[new_code_cell(
+        "import sys\n"
+        "sys.stdout.write('Eu / fitted curve: '); sys.stdout.flush()\n"
+        "print(0.907, '| Eu/Eu* geometric:', 0.911, flush=True)\n"
+        "print('a warning', file=sys.stderr); sys.stderr.flush()\n"
+        "print('next line'); sys.stdout.flush()\n"
+        "display({'text/plain': 'a chart'}, raw=True)\n"
+        "print('after the chart')")])
+    execute_notebook(nb, tmp_path, timeout=30)
+    shown = [(o["output_type"], o.get("name"), o.get("text") or o["data"]["text/plain"])
+             for o in nb.cells[0].outputs]
+    assert shown == [
+        ("stream", "stdout", "Eu / fitted curve: 0.907 | Eu/Eu* geometric: 0.911\n"),
+        ("stream", "stderr", "a warning\n"), ("stream", "stdout", "next line\n"),
+        ("display_data", None, "a chart"),  # printed text keeps its place around a chart
+        ("stream", "stdout", "after the chart\n")], shown
+
+
 def test_no_cell_timeout_above_the_limit(tmp_path):
     assert CELL_TIMEOUT <= 120
     with pytest.raises(ValueError, match=r"timeout=300"):

@@ -32,6 +32,15 @@ into the recorded widget state) but never sends the sync-back. Nothing headless 
 kernel-side ``Output.outputs`` is only for a live front end, and a static page shows the
 recorded state or the lesson's HTML note (``resourcekit.widgets.show``). With no send on the
 shell socket while it is polled, no wake-up can be lost. The cell timeout stays as a guard.
+
+**Lines split in two.** ipykernel sends what a cell prints from a background thread every
+0.2 s (``OutStream.flush_interval``), and ``print`` writes its arguments one by one, so a line
+can reach the client as two stream messages, split inside the line; nbclient records each as
+its own output. A page then shows the halves in two boxes, and no catalogue knows either half
+(CI, stop 31: a line of lesson 02). The client below appends a stream message to the cell's
+last output when that is the same stream, as JupyterLab does, so lines stay whole and printed
+text keeps its place between charts (nbclient's ``coalesce_streams`` would move all of a
+cell's stdout above its first chart).
 """
 
 from __future__ import annotations
@@ -87,6 +96,19 @@ def headless_client_class() -> type:
                 super().__init__(*args, **kwargs)
                 self.widget_registry = {
                     "@jupyter-widgets/output": {"OutputModel": HeadlessOutputWidget}}
+
+            def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None,
+                       cell_index: int) -> Any:
+                """A stream message continues the cell's last output when that is the same
+                stream (see the module docstring: lines split in two)."""
+                content = msg["content"]
+                if (msg["msg_type"] == "stream" and outs and not self.clear_before_next_output
+                        and not self.output_hook_stack[msg["parent_header"].get("msg_id")]
+                        and outs[-1].get("output_type") == "stream"
+                        and outs[-1].get("name") == content.get("name")):
+                    outs[-1]["text"] += content.get("text", "")
+                    return outs[-1]
+                return super().output(outs, msg, display_id, cell_index)
 
         _CLIENT = HeadlessNotebookClient
     return _CLIENT

@@ -82,17 +82,30 @@ def translate_text(text: str, gettext: Callable[[str], str]) -> str:
 
 
 class _TranslatingStream:
-    """A text stream that writes each line through :func:`translate_text`; everything else
-    (flush, fileno, the kernel's routing of output to its cell) is the wrapped stream's."""
+    """A text stream that writes each whole line through :func:`translate_text`; everything
+    else (fileno, the kernel's routing of output to its cell) is the wrapped stream's.
+
+    ``print`` writes its arguments, separators and end one by one, so text is held until its
+    line ends and the line is translated whole; :meth:`flush` (called by the kernel when a cell
+    ends) writes a held partial line as it is.
+    """
 
     def __init__(self, stream: Any, gettext: Callable[[str], str]) -> None:
         self._stream = stream
         self._gettext = gettext
+        self._held = ""
 
     def write(self, text: str) -> int:
-        # print() writes its text and its end separately: each write is whole lines
-        self._stream.write(translate_text(text, self._gettext) if text.strip() else text)
+        whole, newline, self._held = (self._held + text).rpartition("\n")
+        if newline:
+            self._stream.write(translate_text(whole, self._gettext) + newline)
         return len(text)
+
+    def flush(self) -> None:
+        if self._held:
+            self._stream.write(translate_text(self._held, self._gettext))
+            self._held = ""
+        self._stream.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -101,8 +114,8 @@ class _TranslatingStream:
 def translate_stdout(messages: Mapping[str, str]) -> bool:
     """Show what this process prints through ``messages`` (templates -> translations) from
     now on; False when it already does. A kernel of the Japanese course calls it once
-    (:func:`resourcekit.widgets.setup`); a ``print`` with several arguments writes them one by
-    one and stays as printed."""
+    (:func:`resourcekit.widgets.setup`). A line is translated once it is whole, however many
+    writes made it."""
     if isinstance(sys.stdout, _TranslatingStream):
         return False
     sys.stdout = _TranslatingStream(sys.stdout, lambda text: messages.get(text, text))
