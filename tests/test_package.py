@@ -31,6 +31,18 @@ def test_domain_imports_defer_ml_and_charts():
         assert not {"sklearn", "umap", "numba", "altair", "plotly"} & set(loaded), (module, loaded)
 
 
+def test_lesson_kernels_do_not_build_the_iri_parsers():
+    """Issue 25: every lesson kernel imports altair, and so jsonschema. With rfc3987-syntax
+    installed, that import builds lark parsers for the "iri" formats: 1-2 s a kernel, a
+    third of a lesson's run (pyproject.toml, [tool.uv] exclude-dependencies). The set-up must
+    keep it out, for the lessons' imports and for JupyterLab's server alike."""
+    code = ("import sys, altair, jupyter_events.validators\n"
+            "print(sorted(m for m in ('rfc3987_syntax', 'lark') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.split() == ["[]"], out.stdout
+
+
 @pytest.mark.slow
 def test_non_editable_install_finds_its_data(tmp_path):
     wheelhouse, target = tmp_path / "wheels", tmp_path / "site"

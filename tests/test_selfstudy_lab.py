@@ -146,10 +146,10 @@ def browser():
         b.close()
 
 
-def _open(browser, lab, path: str, ui: str = "lab/tree"):
-    """A page with ``path`` open in JupyterLab; requests leaving the server, page errors and
-    Vega's warnings are recorded."""
-    base, token, _ = lab
+def _new_page(browser, lab):
+    """A browser page whose requests leaving the server, page errors and Vega's warnings are
+    recorded in the list returned with it."""
+    base, _, _ = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
@@ -159,19 +159,77 @@ def _open(browser, lab, path: str, ui: str = "lab/tree"):
     # a legend bound to two fields) still draws, without its lines or its legend clicks
     page.on("console", lambda m: outside.append(f"vega: {m.text}")
             if m.type == "warning" and m.text.startswith("WARN") else None)
+    return page, outside
+
+
+# the open notebook's kernel is idle (started, and done with its start-up)
+KERNEL_IDLE = """(path) => window.jupyterapp && jupyterapp.shell.currentWidget
+  && (!path || (jupyterapp.shell.currentWidget.context
+                && jupyterapp.shell.currentWidget.context.path === path))
+  && jupyterapp.shell.currentWidget.sessionContext
+  && jupyterapp.shell.currentWidget.sessionContext.session
+  && jupyterapp.shell.currentWidget.sessionContext.session.kernel
+  && jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"""
+
+
+def _open(browser, lab, path: str, ui: str = "lab/tree"):
+    """A new page with ``path`` open in JupyterLab (or Notebook 7: ``ui="notebooks"``)."""
+    base, token, _ = lab
+    page, outside = _new_page(browser, lab)
     reset = "&reset" if ui.startswith("lab") else ""
     page.goto(f"{base}/{ui}/{path}?token={token}{reset}", wait_until="domcontentloaded")
-    page.wait_for_function(
-        "() => window.jupyterapp && jupyterapp.shell.currentWidget"
-        " && jupyterapp.shell.currentWidget.sessionContext"
-        " && jupyterapp.shell.currentWidget.sessionContext.session"
-        " && jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-        " && jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-        timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, arg=None, timeout=60_000)
     # errors of the applications' own start-up, before any lesson code runs, are dropped;
     # anything else, and these once the notebook is open, still fails a test
     outside[:] = [e for e in outside if e not in STARTUP_ERRORS]
     return page, outside
+
+
+OPEN_IN_APP = """async (path) => {
+  const panel = await jupyterapp.commands.execute('docmanager:open',
+                                                  {path, factory: 'Notebook'});
+  jupyterapp.shell.activateById(panel.id);
+}"""
+CLOSE_ALL = "() => { for (const w of Array.from(jupyterapp.shell.widgets('main'))) w.dispose(); }"
+
+
+@pytest.fixture(scope="module")
+def lab_app(browser, lab):
+    """One JupyterLab page for all the lessons: each is opened in it as a learner opens the
+    next notebook from the file browser, and closed after. JupyterLab's own start-up (about 5
+    of the 6.5 s a new page took to show a lesson with its kernel idle) is paid once, not 14
+    times (issue 25). A lesson that fails leaves the page to be replaced for the next."""
+    base, token, _ = lab
+    held: dict = {}
+
+    def open_lesson(path: str):
+        if "page" not in held:
+            page, outside = _new_page(browser, lab)
+            page.goto(f"{base}/lab?token={token}&reset", wait_until="domcontentloaded")
+            page.wait_for_function("() => window.jupyterapp && jupyterapp.shell"
+                                   " && jupyterapp.commands.hasCommand('docmanager:open')",
+                                   timeout=60_000)
+            held.update(page=page, outside=outside)
+        page, outside = held["page"], held["outside"]
+        page.evaluate(OPEN_IN_APP, path)
+        page.wait_for_function(KERNEL_IDLE, arg=path, timeout=60_000)
+        outside[:] = [e for e in outside if e not in STARTUP_ERRORS]
+        return page, outside
+
+    def close(failed: bool) -> None:
+        page = held.get("page")
+        if page is None:
+            return
+        if failed:
+            page.close()
+            held.clear()
+        else:
+            page.evaluate(CLOSE_ALL)
+            held["outside"].clear()
+
+    yield open_lesson, close
+    if "page" in held:
+        held["page"].close()
 
 
 STARTUP_ERRORS = {
@@ -355,12 +413,15 @@ def _check_lesson(page, outside: list[str], lesson: str, by: str = "keys") -> st
 
 @_apply(BROWSER)
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_lesson_runs_and_draws_in_jupyterlab(browser, lab, lesson):
-    page, outside = _open(browser, lab, f"lessons/{lesson}")
+def test_lesson_runs_and_draws_in_jupyterlab(lab_app, lab, lesson):
+    open_lesson, close = lab_app
+    page, outside = open_lesson(f"lessons/{lesson}")
+    failed = True
     try:
         print(_check_lesson(page, outside, lesson))
+        failed = False
     finally:
-        page.close()
+        close(failed)
         _shutdown_kernels(lab)
 
 
