@@ -185,10 +185,20 @@ def _open(browser, lab, path: str, ui: str = "lab/tree"):
     return page, outside
 
 
+# Wait for JupyterLab's layout restorer first (a page started under load can still be restoring
+# its layout), open the lesson, then close everything else the main area holds: the launcher
+# JupyterLab opens whenever the main area becomes empty, a restored tab. Closing before opening
+# would leave the area empty for a moment, and the launcher would open and take the focus.
 OPEN_IN_APP = """async (path) => {
+  await jupyterapp.restored;
+  const before = Array.from(jupyterapp.shell.widgets('main'));
   const panel = await jupyterapp.commands.execute('docmanager:open',
                                                   {path, factory: 'Notebook'});
+  for (const w of before) if (w !== panel) w.dispose();
   jupyterapp.shell.activateById(panel.id);
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  return Array.from(jupyterapp.shell.widgets('main')).map(w => w.title.label);
 }"""
 CLOSE_ALL = "() => { for (const w of Array.from(jupyterapp.shell.widgets('main'))) w.dispose(); }"
 
@@ -211,7 +221,8 @@ def lab_app(browser, lab):
                                    timeout=60_000)
             held.update(page=page, outside=outside)
         page, outside = held["page"], held["outside"]
-        page.evaluate(OPEN_IN_APP, path)
+        tabs = page.evaluate(OPEN_IN_APP, path)
+        assert tabs == [Path(path).name], f"more than the lesson is open: {tabs}"
         page.wait_for_function(KERNEL_IDLE, arg=path, timeout=60_000)
         outside[:] = [e for e in outside if e not in STARTUP_ERRORS]
         return page, outside
