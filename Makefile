@@ -50,14 +50,12 @@ exercises: setup
 # only when given on the command line (the environment's LANG is a locale such as C.UTF-8).
 BOOK_LANG = $(if $(filter command line,$(origin LANG)),$(LANG),all)
 
+# Both editions are built at the same time, each in its own process (book/_ext/build_edition.py).
+BOOK_EDITIONS = $(if $(filter all,$(BOOK_LANG)),en ja,$(BOOK_LANG))
+
 book: exercises
 	$(PY) book/prepare.py
-	@if [ "$(BOOK_LANG)" != ja ]; then \
-	  $(VENV)/bin/jupyter-book build book --warningiserror --keep-going || exit 1; \
-	  echo "Book: $(CURDIR)/book/_build/html/index.html"; fi
-	@if [ "$(BOOK_LANG)" != en ]; then \
-	  $(PY) book/_ext/build_edition.py ja || exit 1; \
-	  echo "Book (ja): $(CURDIR)/book/_build/html-ja/index.html"; fi
+	$(PY) book/_ext/build_edition.py build $(BOOK_EDITIONS)
 
 book-ja:
 	$(MAKE) --no-print-directory book LANG=ja

@@ -62,6 +62,22 @@ def built():
     return HTML
 
 
+def test_the_editions_are_built_side_by_side_without_sharing_files(built, capsys):
+    """`make book` builds English and Japanese at once (book/_ext/build_edition.py build):
+    each edition writes its cells' output files to a folder of its own, and a failing edition
+    fails the whole command by name, after the other's log."""
+    assert (built.parent / "jupyter_execute").is_dir()
+    assert (built.parent / "jupyter_execute-ja").is_dir()
+    sys.path.insert(0, str(BOOK / "_ext"))
+    try:
+        import build_edition
+    finally:
+        sys.path.remove(str(BOOK / "_ext"))
+    assert build_edition.build_all(["en-GB"]) == 1  # not an edition: its process exits 2
+    err = capsys.readouterr().err
+    assert "the 'en-GB' edition failed (exit 2)" in err, err
+
+
 def test_pages_exist(built):
     assert (built / "index.html").is_file()
     for path in sorted((REPO / "lessons").glob("*.ipynb")):

@@ -6,14 +6,21 @@ and three overrides: ``language``, ``locale_dirs`` and ``gettext_compact=False``
 per page: ``book/locales/ja/LC_MESSAGES/lessons/07-circuits-and-economics.po``). Each edition
 keeps its own doctree cache, so the English build's cache is never invalidated by this one.
 
-Usage (from the repository root, see the Makefile's ``book-ja`` and ``book-pot``)::
+Usage (from the repository root, see the Makefile's ``book``, ``book-ja`` and ``book-pot``)::
 
     python book/_ext/build_edition.py ja        # book/_build/html-ja/
     python book/_ext/build_edition.py gettext   # book/_build/gettext/*.pot
+    python book/_ext/build_edition.py build en ja   # make book: both editions at once
+
+With ``build``, each named edition is built in its own process at the same time (``jupyter-book
+build`` for English), and each one's log is printed when it has ended: the two builds share
+nothing but their sources (own output, own doctrees, own folder of the cells' output files), and
+on two cores the book takes the longer of the two instead of their sum (issue 25).
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,6 +80,12 @@ def main(edition: str) -> int:
         print(f"build_edition.py: edition must be 'gettext' or a language code such as 'ja', "
               f"got {edition!r}", file=sys.stderr)
         return 2
+    if language:
+        # myst-nb writes the cells' output files (images, downloads) to <outdir>/../
+        # jupyter_execute, which the English build writes too: each edition gets its own
+        import myst_nb.sphinx_ext
+
+        myst_nb.sphinx_ext.OUTPUT_FOLDER = f"jupyter_execute-{language}"
     result = build_sphinx(
         BOOK, out, noconfig=True, path_config=BOOK / "_config.yml",
         confoverrides=overrides(language), builder=builder,
@@ -82,5 +95,43 @@ def main(edition: str) -> int:
     return 0 if result in (0, None) else 1
 
 
+def command(edition: str) -> list[str]:
+    """The command that builds one edition: the README's ``jupyter-book build`` for English."""
+    if edition == "en":
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")
+        return [str(jupyter_book), "build", str(BOOK), "--warningiserror", "--keep-going"]
+    return [sys.executable, str(Path(__file__).resolve()), edition]
+
+
+def build_all(editions: list[str]) -> int:
+    """Build ``editions`` at the same time, each in its own process; print each one's output
+    in the order given and where its pages are; 0 when every build succeeded."""
+    import tempfile
+
+    status = 0
+    with tempfile.TemporaryDirectory(prefix="rk-book-") as logs:
+        runs = []
+        for edition in editions:
+            log = open(Path(logs) / f"{edition}.log", "w+", encoding="utf-8")  # noqa: SIM115
+            runs.append((edition, log, subprocess.Popen(
+                command(edition), stdout=log, stderr=subprocess.STDOUT,
+                cwd=BOOK.parent)))
+        for edition, log, run in runs:
+            code = run.wait()
+            log.seek(0)
+            sys.stdout.write(log.read())
+            log.close()
+            if code != 0:
+                print(f"build_edition.py: the {edition!r} edition failed (exit {code})",
+                      file=sys.stderr)
+                status = 1
+                continue
+            folder = "html" if edition == "en" else f"html-{edition}"
+            label = "Book" if edition == "en" else f"Book ({edition})"
+            print(f"{label}: {BOOK / '_build' / folder / 'index.html'}", flush=True)
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "ja"))
+    args = sys.argv[1:] or ["ja"]
+    sys.exit(build_all(args[1:]) if args[0] == "build" else main(args[0]))
