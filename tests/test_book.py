@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -55,8 +56,12 @@ def built():
     with open(BOOK / "_build" / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         # the README's command itself, in this environment
+        # the book's share of the cores: beside another test worker, lessons and editions
+        # run one at a time (`make book` alone runs them at once on every core)
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+        env = {**os.environ, "JOBS": str(max(1, (os.cpu_count() or 1) // workers))}
         run = subprocess.run(["make", "book", f"VENV={Path(sys.prefix)}"], cwd=REPO,
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert f"Book: {HTML / 'index.html'}" in run.stdout
     return HTML

@@ -12,10 +12,11 @@ Usage (from the repository root, see the Makefile's ``book``, ``book-ja`` and ``
     python book/_ext/build_edition.py gettext   # book/_build/gettext/*.pot
     python book/_ext/build_edition.py build en ja   # make book: both editions at once
 
-With ``build``, each named edition is built in its own process at the same time (``jupyter-book
-build`` for English), and each one's log is printed when it has ended: the two builds share
-nothing but their sources (own output, own doctrees, own folder of the cells' output files), and
-on two cores the book takes the longer of the two instead of their sum (issue 25).
+With ``build``, each named edition is built in its own process, at the same time when there
+are cores for it (``jupyter-book build`` for English), and each one's log is printed when it
+has ended. The builds share nothing but their sources (own output, own doctrees, own folder of
+the cells' output files); on two idle cores the book takes the longer of the two builds
+instead of their sum (issue 25).
 """
 
 from __future__ import annotations
@@ -103,32 +104,40 @@ def command(edition: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), edition]
 
 
-def build_all(editions: list[str]) -> int:
-    """Build ``editions`` at the same time, each in its own process; print each one's output
-    in the order given and where its pages are; 0 when every build succeeded."""
+def build_all(editions: list[str], jobs: int | None = None) -> int:
+    """Build ``editions``, up to ``jobs`` at the same time (default: the ``JOBS`` environment
+    variable, else the number of cores), each in its own process; print each one's output in
+    the order given and where its pages are; 0 when every build succeeded.
+
+    The tests' book build runs beside another test worker and asks for its share of the cores
+    (``tests/test_book.py``): there, two builds at once only fight the other worker for them.
+    """
+    import os
     import tempfile
 
+    jobs = max(1, jobs or int(os.environ.get("JOBS") or os.cpu_count() or 1))
     status = 0
     with tempfile.TemporaryDirectory(prefix="rk-book-") as logs:
-        runs = []
-        for edition in editions:
-            log = open(Path(logs) / f"{edition}.log", "w+", encoding="utf-8")  # noqa: SIM115
-            runs.append((edition, log, subprocess.Popen(
-                command(edition), stdout=log, stderr=subprocess.STDOUT,
-                cwd=BOOK.parent)))
-        for edition, log, run in runs:
-            code = run.wait()
-            log.seek(0)
-            sys.stdout.write(log.read())
-            log.close()
-            if code != 0:
-                print(f"build_edition.py: the {edition!r} edition failed (exit {code})",
-                      file=sys.stderr)
-                status = 1
-                continue
-            folder = "html" if edition == "en" else f"html-{edition}"
-            label = "Book" if edition == "en" else f"Book ({edition})"
-            print(f"{label}: {BOOK / '_build' / folder / 'index.html'}", flush=True)
+        for first in range(0, len(editions), jobs):
+            runs = []
+            for edition in editions[first:first + jobs]:
+                log = open(Path(logs) / f"{edition}.log", "w+", encoding="utf-8")  # noqa: SIM115
+                runs.append((edition, log, subprocess.Popen(
+                    command(edition), stdout=log, stderr=subprocess.STDOUT,
+                    cwd=BOOK.parent)))
+            for edition, log, run in runs:
+                code = run.wait()
+                log.seek(0)
+                sys.stdout.write(log.read())
+                log.close()
+                if code != 0:
+                    print(f"build_edition.py: the {edition!r} edition failed (exit {code})",
+                          file=sys.stderr)
+                    status = 1
+                    continue
+                folder = "html" if edition == "en" else f"html-{edition}"
+                label = "Book" if edition == "en" else f"Book ({edition})"
+                print(f"{label}: {BOOK / '_build' / folder / 'index.html'}", flush=True)
     return status
 
 
