@@ -50,7 +50,8 @@ exercises: setup
 # only when given on the command line (the environment's LANG is a locale such as C.UTF-8).
 BOOK_LANG = $(if $(filter command line,$(origin LANG)),$(LANG),all)
 
-# Both editions are built at the same time, each in its own process (book/_ext/build_edition.py).
+# Both editions are built at the same time, each in its own process (book/_ext/build_edition.py);
+# BOOK_JOBS=1 builds one after the other (the tests do, beside their other worker).
 BOOK_EDITIONS = $(if $(filter all,$(BOOK_LANG)),en ja,$(BOOK_LANG))
 
 book: exercises
