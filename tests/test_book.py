@@ -118,6 +118,23 @@ def test_no_script_or_style_from_the_network(built):
     assert (built / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
 
+def test_chart_libraries_only_on_the_pages_that_draw_with_them(built):
+    """Issue 25: the book's vega bundle (0.9 MB) and plotly.js (4.8 MB) were loaded by every
+    page, the glossary included. A page loads each exactly when its body draws with it."""
+    calls = {"vega-offline.js": "vegaEmbed", "plotly.min.js": "Plotly.newPlot"}
+    loading = {name: 0 for name in calls}
+    for edition in (built, built.parent / "html-ja"):
+        for page in edition.rglob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            for name, call in calls.items():
+                loads = re.search(rf'<script src="[^"]*_static/{re.escape(name)}', text)
+                assert bool(loads) == (call in text), (str(page.relative_to(built.parent)),
+                                                       name, bool(loads))
+                loading[name] += bool(loads)
+    lessons = len(list((REPO / "lessons").glob("*.ipynb")))
+    assert loading["vega-offline.js"] >= 2 * lessons and loading["plotly.min.js"] >= 2, loading
+
+
 @pytest.fixture(scope="module")
 def browser(built):
     with offline_chromium(built.parent) as (driver, root):  # serves book/_build
