@@ -323,17 +323,25 @@ WIDGET_VIEW = """([ci]) => {
 
 
 def _settled(page, ci: int, before: str, wait_s: float) -> str:
-    """The widget's view once it changed, drew and stayed for 1 s; else what it shows at the end."""
+    """The widget's view once it changed and drew, with the kernel idle, and stayed so for
+    0.4 s; else what it shows at the end.
+
+    The kernel goes busy with the control's change and idle once its callback has sent every
+    output (iopub keeps that order), so a slow redraw from this control can no longer arrive
+    and count as the next control's change. The quiet 0.4 s that follows covers vega drawing
+    the last output. (Before: polled every 0.3 s, then a fixed 1 s, about 1.5 s a control and
+    65 controls a suite, issue 25.)"""
     deadline = time.monotonic() + wait_s
     after = before
     while time.monotonic() < deadline:
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(150)
         after = page.evaluate(WIDGET_VIEW, [ci])
         # an empty view is the widget between clear_output(wait=True) and its redraw
-        if after != before and after.strip() and "<chart not drawn yet>" not in after:
-            page.wait_for_timeout(1000)
+        if (after != before and after.strip() and "<chart not drawn yet>" not in after
+                and page.evaluate(KERNEL_IDLE, None)):
+            page.wait_for_timeout(400)
             again = page.evaluate(WIDGET_VIEW, [ci])
-            if again == after:
+            if again == after and page.evaluate(KERNEL_IDLE, None):
                 return after
             after = again
     return after
