@@ -3,6 +3,7 @@ statistics of the linearised problem at the solution (covariance, tests, classif
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -103,15 +104,25 @@ def _psd_solve(s_mat: np.ndarray, r: np.ndarray, names: Callable[[], str],
 _FULL_COVARIANCE_MAX = 2000
 
 
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, found once per process: each
+    ``threadpool_limits`` call searched the process's libraries again (reading files), about a
+    tenth of a small reconciliation's time."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _few_threads() -> Any:
     """Limit BLAS threads: these matrices are small, and threads only contend."""
     try:
-        from threadpoolctl import threadpool_limits
+        controller = _blas_controller()
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
 
 
 # ---------------------------------------------------------------------- core solver

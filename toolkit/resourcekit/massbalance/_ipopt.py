@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import ResourcekitError
-from ._bilinear import SQPResult, constraints
+from ._bilinear import SQPResult, balances, constraints
 
 __all__ = ["solve_bilinear_ipopt", "ipopt_available"]
 
@@ -101,7 +101,7 @@ def solve_bilinear_ipopt(a: sparse.csr_array, ncol: int, z0: np.ndarray, x: np.n
             return 2.0 * w * (y * s - xv) * s
 
         def constraints(self, y: np.ndarray) -> np.ndarray:
-            return constraints(a, y * s, ncol)[0] * rinv
+            return balances(a, y * s, ncol) * rinv
 
         def jacobianstructure(self) -> tuple[np.ndarray, np.ndarray]:
             return jrow, jcol
@@ -129,7 +129,7 @@ def solve_bilinear_ipopt(a: sparse.csr_array, ncol: int, z0: np.ndarray, x: np.n
         nlp.add_option(key, val)
     y, info = nlp.solve(z_start / s)
     z = np.clip(y * s, lower, np.where(np.arange(nv) < n, np.inf, 1.0))
-    viol = float(np.abs(constraints(a, z, ncol)[0] * rinv).max(initial=0.0))
+    viol = float(np.abs(balances(a, z, ncol) * rinv).max(initial=0.0))
     status = int(info["status"])
     at_bound = (~fixed) & ((z <= 1e-9 * s) | ((np.arange(nv) >= n) & (z >= 1.0 - 1e-9)))
     # status 0: solved; 1: solved to the acceptable level (counted as not converged here)
