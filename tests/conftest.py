@@ -121,6 +121,11 @@ def host_pids(marker: str) -> list[int]:
     return found
 
 
+# how often a browser test asks the page whether it is done [s]: selenium's default 0.5 s made
+# every wait at least half a second, about 60 controls and pages a suite (issue 25)
+POLL_S = 0.1
+
+
 @contextlib.contextmanager
 def offline_chromium(folder: Path, *, window: str = "1400,1000"):
     """Headless Debian chromium that reaches nothing but a local server of ``folder``.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import offline_chromium
+from conftest import POLL_S, offline_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
@@ -144,7 +144,8 @@ def browser(built):
 def _wait_for(driver, script: str, timeout: float = 30.0):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+    return WebDriverWait(driver, timeout, poll_frequency=POLL_S).until(
+        lambda d: d.execute_script(script))
 
 
 def test_altair_chart_is_drawn_offline(browser):
@@ -256,7 +257,7 @@ def test_every_chart_on_every_page_draws_offline(browser, built):
             from selenium.webdriver.support.ui import WebDriverWait
 
             try:
-                WebDriverWait(driver, 60).until(
+                WebDriverWait(driver, 60, poll_frequency=POLL_S).until(
                     lambda d, a=altair_ids, p=plotly_ids: not d.execute_script(DRAWN, a, p))
             except TimeoutException:
                 missing = driver.execute_script(DRAWN, altair_ids, plotly_ids)
@@ -331,7 +332,8 @@ def test_japanese_charts_draw_their_words_in_japanese(browser, built):
         from selenium.webdriver.support.ui import WebDriverWait
 
         try:
-            WebDriverWait(driver, 60).until(lambda d, a=ids: not d.execute_script(DRAWN, a, []))
+            WebDriverWait(driver, 60, poll_frequency=POLL_S).until(
+                lambda d, a=ids: not d.execute_script(DRAWN, a, []))
         except TimeoutException:
             undrawn[page.name] = driver.execute_script(DRAWN, ids, [])
         wants = [any(map(needs_translation, words))
@@ -438,7 +440,8 @@ def test_every_static_control_moves_its_chart(browser, built):
             continue
         ids = ALTAIR_DIV.findall(text)
         driver.get(f"{base}/{page.relative_to(built).as_posix()}")
-        WebDriverWait(driver, 60).until(lambda d, a=ids: not d.execute_script(DRAWN, a, []))
+        WebDriverWait(driver, 60, poll_frequency=POLL_S).until(
+            lambda d, a=ids: not d.execute_script(DRAWN, a, []))
         for chart in ids:
             for i, tag, _kind, value, low, high, step, options in driver.execute_script(
                     CONTROLS, chart):
@@ -449,7 +452,7 @@ def test_every_static_control_moves_its_chart(browser, built):
                 new = _other_value(kind, value, low, high, step, options)
                 driver.execute_script(MOVE, chart, i, new)
                 try:
-                    WebDriverWait(driver, 10).until(
+                    WebDriverWait(driver, 10, poll_frequency=POLL_S).until(
                         lambda d, b=before, c=chart: d.execute_script(STATE, c) != b)
                     moved.append((page.name, chart, i))
                 except TimeoutException:

@@ -183,7 +183,7 @@ def test_never_overwrites_a_report(cli_report, bare_export, capsys):
 
 @pytest.mark.slow
 def test_report_draws_one_mark_per_data_row_offline_in_chromium(cli_report):
-    from conftest import offline_chromium
+    from conftest import POLL_S, offline_chromium
     from selenium.webdriver.support.ui import WebDriverWait
 
     out, _ = cli_report
@@ -192,7 +192,7 @@ def test_report_draws_one_mark_per_data_row_offline_in_chromium(cli_report):
     assert n_charts == 7
     with offline_chromium(out) as (driver, root):
         driver.get(f"{root}/report.html")
-        WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+        WebDriverWait(driver, 60, poll_frequency=POLL_S).until(lambda d: d.execute_script(
             f"return document.querySelectorAll('.chart svg.marks').length >= {n_charts};"))
         errors = driver.execute_script(
             "return Array.from(document.querySelectorAll('.error')).map(e => e.textContent)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import offline_chromium
+from conftest import POLL_S, offline_chromium
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from resourcekit.slides import SlidesError, build_slides
 
@@ -121,7 +121,8 @@ def browser(deck):
 def _wait(driver, script, timeout=30.0):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+    return WebDriverWait(driver, timeout, poll_frequency=POLL_S).until(
+        lambda d: d.execute_script(script))
 
 
 SLIDES = """
