@@ -122,7 +122,7 @@ def host_pids(marker: str) -> list[int]:
 
 
 # how often a browser test asks the page whether it is done [s]: selenium's default 0.5 s made
-# every wait at least half a second, about 60 controls and pages a suite (issue 25)
+# every wait that was not over at once take at least half a second (issue 25)
 POLL_S = 0.1
 
 

@@ -329,8 +329,8 @@ def _settled(page, ci: int, before: str, wait_s: float) -> str:
     The kernel goes busy with the control's change and idle once its callback has sent every
     output (iopub keeps that order), so a slow redraw from this control can no longer arrive
     and count as the next control's change. The quiet 0.4 s that follows covers vega drawing
-    the last output. (Before: polled every 0.3 s, then a fixed 1 s, about 1.5 s a control and
-    65 controls a suite, issue 25.)"""
+    the last output. (Before: polled every 0.3 s, then waited a fixed 1 s: about 1.5 s a
+    control, issue 25.)"""
     deadline = time.monotonic() + wait_s
     after = before
     while time.monotonic() < deadline:
