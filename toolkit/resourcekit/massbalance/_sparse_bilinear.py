@@ -53,7 +53,7 @@ def sparse_statistics(prob: _Problem, meas_mask: np.ndarray, z: np.ndarray) -> d
     from scipy.sparse.csgraph import structural_rank
     from scipy.sparse.linalg import splu
 
-    from ._bilinear import constraints
+    from ._bilinear import _kkt, _scaled, constraints
 
     n, ncol = prob.n, prob.ncol
     nz = n * ncol
@@ -67,7 +67,7 @@ def sparse_statistics(prob: _Problem, meas_mask: np.ndarray, z: np.ndarray) -> d
     rs = 0.5 * (abs(jac) @ np.abs(z))
     rs = np.maximum(rs, 1e-9 * max(float(rs.max(initial=0.0)), 1e-300))
     s = np.maximum(prob.var_scale[free], 1e-300)
-    jf = (sparse.diags_array(1.0 / rs) @ jac[:, free] @ sparse.diags_array(s)).tocsr()
+    jf = _scaled(jac[:, free], 1.0 / rs, s)
     jf.eliminate_zeros()
     keep = np.diff(jf.indptr) > 0  # balances with no free value left say nothing
     jf = jf[keep]
@@ -76,11 +76,9 @@ def sparse_statistics(prob: _Problem, meas_mask: np.ndarray, z: np.ndarray) -> d
     w[wmeas] = s[wmeas] ** 2 / var_all[free][wmeas]
     delta = 1e-13 * max(float(w.max(initial=0.0)), 1.0)
     w[~wmeas] = delta
-    mc = jf.shape[0]
     lu = None
     for reg in (0.0, 1e-12, 1e-9):
-        kkt = sparse.block_array([[sparse.diags_array(w), jf.T],
-                                  [jf, sparse.diags_array(np.full(mc, -reg))]], format="csc")
+        kkt = _kkt(w, jf, reg)
         try:
             lu = splu(kkt)
         except RuntimeError:  # singular: dependent balances
